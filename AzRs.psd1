@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'ps-module/AzRs.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d1c6f2e-4b7a-4f0e-9a51-2f7d3c8e9b10'
+    Author               = 'AzRs contributors'
+    CompanyName          = 'AzRs'
+    Copyright            = '(c) AzRs contributors. MIT License.'
+    Description          = 'Sign in to Azure the way Az.Accounts does (Connect-AzAccount, contexts, environments, config), from a fast Rust engine.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
+    FunctionsToExport    = @(
+        'Get-AzRsEngine'
+    )
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @(
+    )
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Azure', 'Authentication', 'Az.Accounts', 'Connect-AzAccount')
+            ProjectUri = 'https://example.invalid/azrs'
+        }
+    }
+}

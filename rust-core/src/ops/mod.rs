@@ -1,0 +1,32 @@
+//! One entry per cmdlet-level operation. `call` serves quick, synchronous requests; `begin`
+//! starts long ones (see [`crate::operation`]). Requests are routed by the area before the first
+//! dot of `op` (`context.select` -> `context`), so each room of the engine owns its own table.
+
+use crate::error::{AzError, AzResult};
+use crate::request::Request;
+use serde_json::Value;
+
+mod diag;
+mod engine;
+
+/// Quick operations: one request, one result.
+pub fn call(req: &Request) -> AzResult<Value> {
+    match req.area() {
+        "engine" => engine::call(req),
+        "diag" => diag::call(req),
+        _ => Err(unknown(req)),
+    }
+}
+
+/// Long operations: returns the handle to poll.
+pub fn begin(req: Request) -> AzResult<u64> {
+    match req.area() {
+        "diag" => diag::begin(req),
+        _ => Err(unknown(&req)),
+    }
+}
+
+pub(crate) fn unknown(req: &Request) -> AzError {
+    AzError::invalid_argument("UnknownOperation", format!("AzRs has no operation named '{}'.", req.op))
+        .with_remedy("The module and its native library may be from different builds; run build.ps1 again.")
+}
