@@ -115,8 +115,8 @@ function ConvertTo-AzRsRequest {
         if ($null -eq $script:AzRsEnvNames) { Initialize-AzRsEnvironmentNames }
         $null = $sb.Append(',"env":{"AzRs:Interactive":"').Append($script:AzRsInteractive).Append('"')
         $pairs = @(
-            'AzRs:UserProfile', [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile),
-            'AzRs:LocalApplicationData', [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData))
+            'AzRs:UserProfile', [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify),
+            'AzRs:LocalApplicationData', [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify))
         foreach ($i in 0, 2) {
             $null = $sb.Append(',"').Append($pairs[$i]).Append('":')
             Add-AzRsJsonString -Builder $sb -Text $pairs[$i + 1]

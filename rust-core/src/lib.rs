@@ -7,8 +7,10 @@
 
 pub mod error;
 pub mod ffi;
+pub mod fsutil;
 pub mod operation;
 pub mod ops;
+pub mod paths;
 pub mod request;
 pub mod runtime;
 

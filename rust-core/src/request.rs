@@ -57,8 +57,6 @@ pub const ENV_NAMES: &[&str] = &[
     "Azure_PS_Intercept_Survey",
     // secret storage (the D-Bus session of the PowerShell process)
     "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME",
-    // AzRs's own
-    "AZRS_PROFILE_DIRECTORY", "AZRS_TOKEN_CACHE_DIRECTORY",
     // pseudo-variables filled by the wrapper
     "AzRs:UserProfile", "AzRs:LocalApplicationData", "AzRs:Interactive",
 ];

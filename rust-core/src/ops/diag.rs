@@ -11,7 +11,7 @@ use std::time::Duration;
 /// Variables whose values the engine will echo back; the rest report only whether they were set.
 const ECHOABLE: &[&str] = &["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "ARM_CLOUD_METADATA_URL",
     "IDENTITY_ENDPOINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "SSL_CERT_FILE", "BROWSER", "AzRs:UserProfile",
-    "AzRs:LocalApplicationData", "AzRs:Interactive", "AZRS_PROFILE_DIRECTORY"];
+    "AzRs:LocalApplicationData", "AzRs:Interactive"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
