@@ -12,6 +12,7 @@ pub mod federated;
 pub mod managed_identity;
 pub mod net;
 pub mod refresh;
+pub mod session;
 pub mod username_password;
 
 use crate::error::{AzError, AzResult, Category};

@@ -6,6 +6,8 @@ use crate::error::{AzError, AzResult};
 use crate::request::Request;
 use serde_json::Value;
 
+mod auth;
+mod auth_glue;
 mod diag;
 mod engine;
 
@@ -14,6 +16,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
     match req.area() {
         "engine" => engine::call(req),
         "diag" => diag::call(req),
+        "auth" => auth::call(req),
         _ => Err(unknown(req)),
     }
 }
@@ -22,6 +25,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
 pub fn begin(req: Request) -> AzResult<u64> {
     match req.area() {
         "diag" => diag::begin(req),
+        "auth" => auth::begin(req),
         _ => Err(unknown(&req)),
     }
 }
