@@ -10,11 +10,20 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
     FunctionsToExport    = @(
+        'Connect-AzAccount'
+        'Disconnect-AzAccount'
+        'Get-AzAccessToken'
         'Get-AzRsEngine'
+        'Get-AzSubscription'
+        'Get-AzTenant'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @(
+        'Add-AzAccount'
+        'Login-AzAccount'
+        'Login-AzureRmAccount'
+        'Logout-AzAccount'
     )
     PrivateData          = @{
         PSData = @{

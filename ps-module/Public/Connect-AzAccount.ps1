@@ -1,0 +1,131 @@
+function Connect-AzAccount {
+    <#
+    .SYNOPSIS
+        Signs in to Azure (interactive browser, device code, service principal, certificate,
+        federated token, access token, managed identity, username/password), like Az.Accounts.
+    .DESCRIPTION
+        Gets a token, discovers tenants and subscriptions in parallel, chooses the default
+        subscription (or lets you pick one), writes the contexts and returns a PSAzureProfile.
+        Progress messages, the device code and warnings arrive while it runs; Ctrl+C stops it.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'UserWithSubscriptionId', SupportsShouldProcess = $true)]
+    [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
+    param(
+        [Alias('EnvironmentName')][string]$Environment,
+        [Parameter(ParameterSetName = 'UserWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'UserWithCredential')]
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ManagedServiceLogin')]
+        [Parameter(ParameterSetName = 'ServicePrincipalWithSubscriptionId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ClientAssertionParameterSet', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId', Mandatory = $true)]
+        [Alias('Domain', 'TenantId')][string]$Tenant,
+        [Parameter(ParameterSetName = 'UserWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ManagedServiceLogin')]
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId', Mandatory = $true)]
+        [string]$AccountId,
+        [Parameter(ValueFromPipeline = $true)]
+        [Alias('SubscriptionName', 'SubscriptionId')][string]$Subscription,
+        [Parameter(ParameterSetName = 'ServicePrincipalWithSubscriptionId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'UserWithCredential', Mandatory = $true)]
+        [pscredential]$Credential,
+        [Parameter(ParameterSetName = 'ServicePrincipalWithSubscriptionId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ClientAssertionParameterSet')]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId')]
+        [switch]$ServicePrincipal,
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ClientAssertionParameterSet', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId', Mandatory = $true)]
+        [string]$ApplicationId,
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId', Mandatory = $true)]
+        [string]$CertificateThumbprint,
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId', Mandatory = $true)]
+        [string]$CertificatePath,
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId')]
+        [securestring]$CertificatePassword,
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateFileWithSubscriptionId')]
+        [switch]$SendCertificateChain,
+        [Parameter(ParameterSetName = 'ClientAssertionParameterSet', Mandatory = $true)]
+        [Alias('ClientAssertion')][string]$FederatedToken,
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId', Mandatory = $true)]
+        [string]$AccessToken,
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId')][string]$GraphAccessToken,
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId')][string]$MicrosoftGraphAccessToken,
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId')][string]$KeyVaultAccessToken,
+        [Parameter(ParameterSetName = 'AccessTokenWithSubscriptionId')][switch]$SkipValidation,
+        [Parameter(ParameterSetName = 'ManagedServiceLogin', Mandatory = $true)]
+        [Alias('MSI', 'ManagedService')][switch]$Identity,
+        [Parameter(ParameterSetName = 'UserWithSubscriptionId')]
+        [Alias('DeviceCode', 'DeviceAuth', 'Device')][switch]$UseDeviceAuthentication,
+        [Parameter(ParameterSetName = 'UserWithSubscriptionId')][string]$ClaimsChallenge,
+        [Parameter(ParameterSetName = 'UserWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ServicePrincipalWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'UserWithCredential')]
+        [Parameter(ParameterSetName = 'ServicePrincipalCertificateWithSubscriptionId')]
+        [Parameter(ParameterSetName = 'ManagedServiceLogin')]
+        [Alias('AuthScopeTypeName')][string]$AuthScope,
+        [string]$ContextName,
+        [switch]$SkipContextPopulation,
+        [ValidateRange(-1, [int]::MaxValue)][int]$MaxContextPopulation = 25,
+        [switch]$Force,
+        [ValidateSet('Process', 'CurrentUser')][string]$Scope
+    )
+    begin {
+        if ($UseDeviceAuthentication -and ($InformationPreference -eq 'Ignore' -or $PSBoundParameters['InformationAction'] -eq 'Ignore')) {
+            $ex = [System.ArgumentException]::new('Please do not set InformationAction or $InformationPreference to Ignore if you want to use device code authentication.')
+            $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($ex, 'InformationIgnored', 'InvalidArgument', $null))
+        }
+    }
+    process {
+        $method = switch ($PSCmdlet.ParameterSetName) {
+            'ServicePrincipalWithSubscriptionId' { 'servicePrincipalSecret' }
+            'UserWithCredential' { 'userPassword' }
+            'ServicePrincipalCertificateWithSubscriptionId' { 'certificateThumbprint' }
+            'ServicePrincipalCertificateFileWithSubscriptionId' { 'certificateFile' }
+            'ClientAssertionParameterSet' { 'federated' }
+            'AccessTokenWithSubscriptionId' { 'accessToken' }
+            'ManagedServiceLogin' { 'managedIdentity' }
+            default { if ($UseDeviceAuthentication) { 'deviceCode' } else { 'browser' } }
+        }
+        $target = $method
+        if ($Tenant) { $target = "$method, tenant $Tenant" }
+        if (-not $PSCmdlet.ShouldProcess($target, 'Connect-AzAccount')) { return }
+
+        $arguments = @{ method = $method; maxContextPopulation = $MaxContextPopulation }
+        foreach ($name in 'Environment', 'Tenant', 'Subscription', 'AccountId', 'ApplicationId', 'CertificateThumbprint',
+            'FederatedToken', 'AccessToken', 'GraphAccessToken', 'MicrosoftGraphAccessToken', 'KeyVaultAccessToken', 'AuthScope', 'ContextName', 'Scope') {
+            if ($PSBoundParameters.ContainsKey($name)) { $arguments[$name.Substring(0, 1).ToLowerInvariant() + $name.Substring(1)] = [string]$PSBoundParameters[$name] }
+        }
+        if ($CertificatePath) { $arguments.certificatePath = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($CertificatePath) }
+        if ($CertificatePassword) { $arguments.certificatePassword = [System.Net.NetworkCredential]::new('', $CertificatePassword).Password }
+        if ($Credential) {
+            $plain = $Credential.GetNetworkCredential()
+            if ($method -eq 'servicePrincipalSecret') { $arguments.applicationId = $Credential.UserName; $arguments.secret = $plain.Password }
+            else { $arguments.username = $Credential.UserName; $arguments.password = $plain.Password }
+        }
+        if ($SendCertificateChain) { $arguments.sendCertificateChain = $true }
+        if ($SkipValidation) { $arguments.skipValidation = $true }
+        if ($SkipContextPopulation) { $arguments.skipContextPopulation = $true }
+        if ($Force) { $arguments.force = $true }
+        $arguments.interactive = ($script:AzRsInteractive -ne 'false')
+
+        $hostObject = $Host
+        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $hostObject }.GetNewClosure()
+        $result = Invoke-AzRsOperation -Op 'auth.connect' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt
+        if ($null -eq $result) { return }
+        $context = ConvertTo-AzRsContextObject -Context $result.context -Name $result.contextName
+        $environments = @{}
+        if ($null -ne $context.Environment) { $environments[$context.Environment.Name] = $context.Environment }
+        [pscustomobject]@{
+            PSTypeName   = 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile'
+            Context      = $context
+            Environments = $environments
+        }
+    }
+}
+Set-Alias -Name Login-AzAccount -Value Connect-AzAccount
+Set-Alias -Name Login-AzureRmAccount -Value Connect-AzAccount
+Set-Alias -Name Add-AzAccount -Value Connect-AzAccount

@@ -1,0 +1,43 @@
+function Get-AzAccessToken {
+    <#
+    .SYNOPSIS
+        Gets an access token for the current account (Az 5.x shape: Token is a SecureString).
+    .DESCRIPTION
+        Silent only: a cached token with more than 5 minutes left, else the refresh token or the
+        stored credential. When that needs a person, the error says to run Connect-AzAccount.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'KnownResourceTypeName')]
+    [OutputType('Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken')]
+    param(
+        [Parameter(ParameterSetName = 'KnownResourceTypeName')]
+        [ValidateSet('AadGraph', 'AnalysisServices', 'AppConfiguration', 'Arm', 'Attestation', 'Batch', 'CommunicationEmail', 'DataLake', 'KeyVault', 'ManagedHsm', 'MSGraph', 'OperationalInsights', 'ResourceManager', 'Storage', 'Synapse')]
+        [string]$ResourceTypeName,
+        [Parameter(ParameterSetName = 'ResourceUrl', Mandatory = $true)]
+        [Alias('Resource', 'ResourceUri')][string]$ResourceUrl,
+        [string]$TenantId,
+        # A no-op since Az.Accounts 5.0: the token is always a SecureString.
+        [switch]$AsSecureString
+    )
+    # Fast path: one engine call returning "token\nexpiresOn\ntenant\nuser" (no JSON parsing).
+    $arguments = @{ compact = $true }
+    if ($ResourceUrl) { $arguments.resourceUrl = $ResourceUrl }
+    if ($ResourceTypeName) { $arguments.resourceTypeName = $ResourceTypeName }
+    if ($TenantId) { $arguments.tenantId = $TenantId }
+    try { $raw = Invoke-AzRsNative -Op 'auth.token' -Arguments $arguments -Raw }
+    catch {
+        if ($_.FullyQualifiedErrorId -notlike 'NeedsPowerShellSigning*') { $PSCmdlet.ThrowTerminatingError($_) }
+        # Certificates from the .NET store or a PFX: PowerShell signs, so run it as an operation.
+        $hostObject = $Host
+        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $hostObject }.GetNewClosure()
+        $raw = '"' + (Invoke-AzRsOperation -Op 'auth.token' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt).Replace("`n", '\n') + '"'
+    }
+    $parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
+    [pscustomobject]@{
+        PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
+        Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
+        ExpiresOn  = [DateTimeOffset]::FromUnixTimeSeconds([long]$parts[1])
+        TenantId   = $parts[2]
+        UserId     = $parts[3]
+        Type       = 'Bearer'
+    }
+}
