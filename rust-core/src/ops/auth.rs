@@ -33,6 +33,12 @@ pub fn call(req: &Request) -> AzResult<Value> {
             block_on(async move { list_tenants(&env, args).await })
         }
         "auth.disconnect" => disconnect(&req.env, req.args()?),
+        // Until the store room's Add-AzEnvironment is merged: register an environment in-process.
+        "auth.registerEnvironment" => {
+            let obj = req.args.as_object().cloned().ok_or_else(|| AzError::invalid_argument("InvalidArguments", "An environment object is expected."))?;
+            glue::add_environment(obj);
+            Ok(json!({"ok": true}))
+        }
         "auth.clear" => {
             session::forget_all(&req.env);
             glue::clear_token_cache(&req.env)?;
