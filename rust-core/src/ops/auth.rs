@@ -198,7 +198,11 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
         "federated" => {
             need_tenant()?;
             let app = required(&a.application_id, "-ApplicationId")?;
-            let assertion = federated::current_assertion(env, a.federated_token.as_deref())?;
+            // An explicit -FederatedToken wins over AZURE_FEDERATED_TOKEN_FILE at sign-in.
+            let assertion = match a.federated_token.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) => t.to_string(),
+                None => federated::current_assertion(env, None)?,
+            };
             ctx.warning("The feature related to parameter name 'FederatedToken' is under preview.");
             let token = federated::acquire_with_assertion(env, log, &authority, app, &assertion, scope).await?;
             if let Some(given) = a.federated_token.as_deref() {

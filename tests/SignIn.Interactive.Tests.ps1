@@ -1,0 +1,143 @@
+# Interactive user sign-in: browser (stand-in browser), headless fallback to device code, device
+# code with the live message and Ctrl+C, and the subscription picker fed through the host.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'SignIn.Helpers.ps1')
+    $script:TestHome = New-TestHome
+    $script:Psd1 = Join-Path $PSScriptRoot '../AzRs.psd1'
+    Import-Module $script:Psd1 -Force
+    $script:Emu = Start-TestEmulator
+    Register-TestEnvironment $script:Emu
+    $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ deviceCodeInterval = 1 }
+    $script:Pwsh = (Get-Process -Id $PID).Path
+
+    function Start-InRunspace {
+        # Runs Connect-AzAccount in a second runspace of this process, so the test can watch its
+        # Information stream while it polls, and stop it like Ctrl+C does.
+        param([string]$Script)
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$($script:Psd1)'; $Script")
+        return @{ PS = $ps; Async = $ps.BeginInvoke() }
+    }
+    function Wait-Information {
+        param($Run, [int]$TimeoutMs = 15000)
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($Run.PS.Streams.Information.Count -eq 0 -and $sw.ElapsedMilliseconds -lt $TimeoutMs -and -not $Run.Async.IsCompleted) { Start-Sleep -Milliseconds 20 }
+        return @($Run.PS.Streams.Information | ForEach-Object { "$($_.MessageData)" })
+    }
+}
+
+AfterAll {
+    Stop-TestEmulator $script:Emu
+    $env:BROWSER = $null
+}
+
+Describe 'Device code' {
+    It 'shows the message live on the Information stream, then completes when approved' {
+        $run = Start-InRunspace 'Connect-AzAccount -UseDeviceAuthentication -Environment AzRsEmulator -WarningAction SilentlyContinue'
+        $info = Wait-Information $run
+        $run.Async.IsCompleted | Should -BeFalse            # still polling when the message arrived
+        $message = $info | Where-Object { $_ -like '*enter the code*' } | Select-Object -First 1
+        $message | Should -Match '^\[Login to Azure\] To sign in, use a web browser to open the page'
+        $code = [regex]::Match($message, 'enter the code (\S+)').Groups[1].Value
+        $null = Invoke-EmulatorAdmin $script:Emu 'approve-device' @{ userCode = $code; user = 'alice@contoso.onmicrosoft.com' }
+        $result = $run.PS.EndInvoke($run.Async)
+        $run.PS.Dispose()
+        $result[0].Context.Account.Id | Should -Be 'alice@contoso.onmicrosoft.com'
+        $result[0].Context.Account.Type | Should -Be 'User'
+    }
+    It 'stops within 1 s of Ctrl+C (StopProcessing) and ends the engine task' {
+        $run = Start-InRunspace 'Connect-AzAccount -UseDeviceAuthentication -Environment AzRsEmulator'
+        $null = Wait-Information $run
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $run.PS.Stop()
+        $sw.Stop()
+        $run.PS.Dispose()
+        $sw.ElapsedMilliseconds | Should -BeLessThan 1000
+        $deadline = [DateTime]::UtcNow.AddSeconds(2)
+        do { $running = (& (Get-Module AzRs) { Invoke-AzRsNative -Op 'diag.running' }).running; Start-Sleep -Milliseconds 20 } while ($running -ne 0 -and [DateTime]::UtcNow -lt $deadline)
+        $running | Should -Be 0
+    }
+    It 'refuses to run with InformationAction Ignore (the message would be invisible)' {
+        { Connect-AzAccount -UseDeviceAuthentication -Environment AzRsEmulator -InformationAction Ignore } | Should -Throw -ErrorId 'InformationIgnored,Connect-AzAccount'
+    }
+    It 'follows slow_down by polling less often' {
+        $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ slowDown = $true; autoApprove = $true }
+        try {
+            $p = Connect-AzAccount -UseDeviceAuthentication -Environment AzRsEmulator -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+            $p.Context.Account.Type | Should -Be 'User'
+        }
+        finally { $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ slowDown = $false; autoApprove = $false } }
+    }
+}
+
+Describe 'Interactive browser' {
+    AfterEach { $env:BROWSER = $null; $env:DISPLAY = $null }
+    It 'signs in through the authorize page and the loopback redirect (PKCE, state, nonce)' {
+        $log = Join-Path $script:TestHome 'browser.log'
+        $env:AZRS_TEST_BROWSER_LOG = $log
+        $env:BROWSER = "$($script:Pwsh) -NoProfile -File $(Join-Path $PSScriptRoot 'fake-browser.ps1')"
+        $p = Connect-AzAccount -Environment AzRsEmulator -WarningAction SilentlyContinue -InformationVariable info -InformationAction SilentlyContinue
+        $p.Context.Account.Id | Should -Be 'alice@contoso.onmicrosoft.com'
+        $p.Context.Account.ExtendedProperties['HomeAccountId'] | Should -Not -BeNullOrEmpty
+        (Get-Content $log) | Should -Contain 'done 200'
+        ($info | ForEach-Object { "$($_.MessageData)" }) | Should -Contain 'Please select the account you want to login with.'
+    }
+    It 'falls back to device code, with a clear message, when no browser can be opened (no DISPLAY)' {
+        $env:BROWSER = $null; $env:DISPLAY = $null; $env:WAYLAND_DISPLAY = $null
+        $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ autoApprove = $true }
+        try {
+            $p = Connect-AzAccount -Environment AzRsEmulator -WarningVariable w -WarningAction SilentlyContinue -InformationVariable info -InformationAction SilentlyContinue
+            ($w -join "`n") | Should -Match 'browser cannot be opened'
+            ($info | ForEach-Object { "$($_.MessageData)" }) -join "`n" | Should -Match 'enter the code'
+            $p.Context.Account.Type | Should -Be 'User'
+        }
+        finally { $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ autoApprove = $false } }
+    }
+}
+
+Describe 'Subscription picker (login experience v2)' {
+    BeforeAll {
+        $script:PickerScript = Join-Path $script:TestHome 'picker.ps1'
+        @"
+`$ErrorActionPreference = 'Stop'
+. '$(Join-Path $PSScriptRoot 'SignIn.Helpers.ps1')'
+Import-Module '$($script:Psd1)'
+`$emu = Get-Content '$(Join-Path $script:TestHome 'emu.json')' -Raw | ConvertFrom-Json
+Register-TestEnvironment `$emu
+`$cred = [pscredential]::new('alice@contoso.onmicrosoft.com', (ConvertTo-SecureString 'Pa55w.rd-alice' -AsPlainText -Force))
+`$p = Connect-AzAccount -Credential `$cred -Environment AzRsEmulator -WarningAction SilentlyContinue
+'CHOSEN=' + `$p.Context.Subscription.Id
+"@ | Set-Content -Path $script:PickerScript
+        $script:Emu | Select-Object * -ExcludeProperty Process | ConvertTo-Json | Set-Content (Join-Path $script:TestHome 'emu.json')
+        function Invoke-Picker {
+            # A new pwsh whose host reads the answers from redirected standard input.
+            param([string[]]$Lines)
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+            foreach ($a in '-NoProfile', '-File', $script:PickerScript) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+            $psi.UseShellExecute = $false
+            $p = [System.Diagnostics.Process]::Start($psi)
+            foreach ($l in $Lines) { $p.StandardInput.WriteLine($l) }
+            $p.StandardInput.Close()
+            $out = $p.StandardOutput.ReadToEnd(); $err = $p.StandardError.ReadToEnd()
+            $p.WaitForExit()
+            return "$out`n$err"
+        }
+    }
+    It 'shows Az''s table and takes a number' {
+        $out = Invoke-Picker '2'
+        $out | Should -Match '\[Tenant and subscription selection\]'
+        $out | Should -Match 'No    Subscription name\s+Subscription ID\s+Tenant name'
+        $out | Should -Match 'Select a tenant and subscription: '
+        # Sorted by tenant name, then subscription name: Contoso Development, Contoso Production, ...
+        $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f1'
+    }
+    It 'explains out-of-range and not-a-number answers, then asks again' {
+        $out = Invoke-Picker '9', 'abc', '', '4'
+        $out | Should -Match 'Selected subscription is out of range, please type a correct number.'
+        $out | Should -Match 'Typed subscription is not a number.'
+        $out | Should -Match 'Please type a number to select a subscription.'
+        $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f5'
+    }
+}
