@@ -5,9 +5,11 @@
 //! Engine modules never know about PowerShell: they receive what they need (including the
 //! environment variables PowerShell sees) in the request.
 
+pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;
+pub mod http;
 pub mod operation;
 pub mod ops;
 pub mod paths;

@@ -6,6 +6,7 @@ use crate::error::{AzError, AzResult};
 use crate::request::Request;
 use serde_json::Value;
 
+mod config;
 mod diag;
 mod engine;
 
@@ -14,6 +15,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
     match req.area() {
         "engine" => engine::call(req),
         "diag" => diag::call(req),
+        "config" => config::call(req),
         _ => Err(unknown(req)),
     }
 }
