@@ -10,11 +10,17 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
     FunctionsToExport    = @(
+        'Clear-AzConfig'
+        'Export-AzConfig'
+        'Get-AzConfig'
         'Get-AzRsEngine'
+        'Import-AzConfig'
+        'Update-AzConfig'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @(
+        'Set-AzConfig'
     )
     PrivateData          = @{
         PSData = @{
