@@ -16,6 +16,11 @@
         'Get-AzRsEngine'
         'Get-AzSubscription'
         'Get-AzTenant'
+        'Clear-AzConfig'
+        'Export-AzConfig'
+        'Get-AzConfig'
+        'Import-AzConfig'
+        'Update-AzConfig'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
@@ -24,6 +29,7 @@
         'Login-AzAccount'
         'Login-AzureRmAccount'
         'Logout-AzAccount'
+        'Set-AzConfig'
     )
     PrivateData          = @{
         PSData = @{

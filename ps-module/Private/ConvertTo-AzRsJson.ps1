@@ -54,7 +54,7 @@ function Add-AzRsJsonValue {
     if ($Value -is [System.Collections.IDictionary]) {
         $null = $Builder.Append('{')
         $first = $true
-        foreach ($key in $Value.Keys) {
+        foreach ($key in $Value.get_Keys()) {  # get_Keys(): an entry named "keys" would shadow .Keys
             if (-not $first) { $null = $Builder.Append(',') }
             $first = $false
             Add-AzRsJsonString -Builder $Builder -Text ([string]$key)

@@ -98,7 +98,7 @@ function ConvertTo-AzRsSubscriptionObject {
     return $o
 }
 
-function ConvertTo-AzRsContextObject {
+function ConvertTo-AzRsSignInContext {
     param($Context, [string]$Name)
     $envName = $null
     if ($null -ne $Context.Environment) { $envName = [string]$Context.Environment.Name }

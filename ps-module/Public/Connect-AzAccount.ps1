@@ -116,7 +116,7 @@ function Connect-AzAccount {
         $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $hostObject }.GetNewClosure()
         $result = Invoke-AzRsOperation -Op 'auth.connect' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt
         if ($null -eq $result) { return }
-        $context = ConvertTo-AzRsContextObject -Context $result.context -Name $result.contextName
+        $context = ConvertTo-AzRsSignInContext -Context $result.context -Name $result.contextName
         $environments = @{}
         if ($null -ne $context.Environment) { $environments[$context.Environment.Name] = $context.Environment }
         [pscustomobject]@{

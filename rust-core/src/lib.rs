@@ -7,9 +7,11 @@
 
 pub mod auth;
 pub mod discovery;
+pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;
+pub mod http;
 pub mod operation;
 pub mod ops;
 pub mod paths;

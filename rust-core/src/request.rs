@@ -54,7 +54,7 @@ pub const ENV_NAMES: &[&str] = &[
     // Az.Accounts switches read from the environment
     "AzContextAutoSave", "AzureRmContextAutoSave", "Azure_Profile_Autosave",
     "SuppressAzurePowerShellBreakingChangeWarnings", "Azure_PS_Data_Collection",
-    "Azure_PS_Intercept_Survey",
+    "Azure_PS_Intercept_Survey", "AzSurveyMessage",
     // secret storage (the D-Bus session of the PowerShell process)
     "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME",
     // pseudo-variables filled by the wrapper

@@ -45,14 +45,21 @@ pub async fn discover(
     only_tenant: Option<&str>,
     token_for: TokenFor,
 ) -> AzResult<Discovery> {
+    if let Some(t) = only_tenant {
+        // One tenant: its subscriptions and the /tenants details (display name, domains) at once,
+        // so a service-principal sign-in costs one round-trip depth here, not two.
+        let (details, subs) = tokio::join!(arm::list_tenants(env, log, arm_url, home_token), async {
+            let token = token_for(t.to_string()).await?;
+            arm::list_subscriptions(env, log, arm_url, &token, t).await
+        });
+        let tenant = details.ok().and_then(|all| all.into_iter().find(|x| x.id.eq_ignore_ascii_case(t))).unwrap_or_else(|| Tenant::bare(t));
+        return Ok(match subs {
+            Ok(subscriptions) => Discovery { tenants: vec![TenantResult { tenant, subscriptions }], warnings: vec![] },
+            Err(e) if e.code == "InteractionRequired" => Discovery { tenants: vec![], warnings: vec![format!("Unable to acquire token for tenant '{t}' with error '{}'", e.message)] },
+            Err(e) => return Err(e),
+        });
+    }
     let tenants = arm::list_tenants(env, log, arm_url, home_token).await?;
-    let tenants: Vec<Tenant> = match only_tenant {
-        Some(t) => {
-            let found = tenants.iter().find(|x| x.id.eq_ignore_ascii_case(t)).cloned();
-            vec![found.unwrap_or_else(|| Tenant::bare(t))]
-        }
-        None => tenants,
-    };
     let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
     for (i, t) in tenants.into_iter().enumerate() {

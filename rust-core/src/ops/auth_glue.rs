@@ -67,12 +67,18 @@ pub fn resource_for(cloud: &Cloud, name: &str) -> String {
 
 // ---- config --------------------------------------------------------------------------------------
 
-pub fn config_bool(_env: &Env, _key: &str) -> Option<bool> {
-    None
+fn invocation() -> crate::config::Invocation {
+    crate::config::Invocation::cmdlet("Connect-AzAccount", "Az.Accounts")
 }
 
-pub fn config_string(_env: &Env, _key: &str) -> Option<String> {
-    None
+/// A boolean config value as Connect-AzAccount sees it (None when unreadable).
+pub fn config_bool(env: &Env, key: &str) -> Option<bool> {
+    crate::config::effective_bool(env, key, &invocation()).ok()
+}
+
+/// A string (or On/Off) config value; empty strings read as None.
+pub fn config_string(env: &Env, key: &str) -> Option<String> {
+    crate::config::effective(env, key, &invocation()).ok().and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
 }
 
 // ---- tokens --------------------------------------------------------------------------------------

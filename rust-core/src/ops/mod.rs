@@ -8,6 +8,7 @@ use serde_json::Value;
 
 mod auth;
 mod auth_glue;
+mod config;
 mod diag;
 mod engine;
 
@@ -17,6 +18,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
         "engine" => engine::call(req),
         "diag" => diag::call(req),
         "auth" => auth::call(req),
+        "config" => config::call(req),
         _ => Err(unknown(req)),
     }
 }

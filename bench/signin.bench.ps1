@@ -1,0 +1,138 @@
+<#
+.SYNOPSIS
+    Sign-in benchmarks against azrs-emulator, with MSAL.NET (../shared/peers/msal-net) in the same
+    pwsh as the peer. Prints a table and writes bench/results/signin.json. Not a test: figures
+    from one run on this machine.
+.DESCRIPTION
+    1. Service-principal sign-in end to end through the module, 20 ms injected per request, vs the
+       minimum round-trip depth x 20 ms plus the no-latency cost, and vs MSAL.NET acquiring the
+       same token (new app object each time, so no cache hit).
+    2. A user in 52 tenants x 20 subscriptions: Connect-AzAccount with 20 ms per request; the
+       discovery part is the total minus the sign-in token request.
+    3. Warm Get-AzAccessToken per call (module), the engine's own cache hit (one native call), and
+       MSAL.NET's AcquireTokenForClient cache hit.
+    4. A new process: Import-Module + Get-AzAccessToken from the shared cache, over a bare pwsh start.
+    5. The first service-principal sign-in in a warm session (module imported, one cheap command
+       run, no injected latency), and MSAL.NET's first acquisition in a fresh pwsh.
+#>
+param([int]$Iterations = 20, [int]$TokenCalls = 2000)
+$ErrorActionPreference = 'Stop'
+$root = Split-Path $PSScriptRoot -Parent
+. (Join-Path $root 'tests/SignIn.Helpers.ps1')
+$pwsh = (Get-Process -Id $PID).Path
+$msalDir = Join-Path $root '../shared/peers/msal-net'
+$appId = '00000000-0000-0000-0000-0000000000c1'
+$secretText = 'Emu.Secret-c1~not-a-real-secret'   # the emulator's public test secret
+$tenant = '00000000-0000-0000-0000-0000000000a1'
+$credential = [pscredential]::new($appId, (ConvertTo-SecureString $secretText -AsPlainText -Force))
+$results = [ordered]@{}
+
+function Get-Median { param([double[]]$Values) $s = $Values | Sort-Object; $s[[int][Math]::Floor(($s.Count - 1) / 2)] }
+function Measure-Ms { param([scriptblock]$Block, [int]$N) $t = foreach ($i in 1..$N) { $sw = [Diagnostics.Stopwatch]::StartNew(); $null = & $Block; $sw.Elapsed.TotalMilliseconds }; Get-Median $t }
+
+$benchHome = New-TestHome
+Import-Module (Join-Path $root 'AzRs.psd1') -Force
+$null = Get-AzRsEngine
+
+# MSAL.NET, loaded once; its HTTP client trusts the emulator's CA like AzRs does.
+Add-Type -Path (Join-Path $msalDir 'Microsoft.IdentityModel.Abstractions.dll'), (Join-Path $msalDir 'Microsoft.Identity.Client.dll')
+Invoke-Expression @'
+class AzRsBenchHttpFactory : Microsoft.Identity.Client.IMsalHttpClientFactory {
+    [System.Net.Http.HttpClient]$Client
+    AzRsBenchHttpFactory([string]$caPath) {
+        $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($caPath)
+        $h = [System.Net.Http.HttpClientHandler]::new()
+        $h.ServerCertificateCustomValidationCallback = {
+            param($m, $cert, $chain, $errors)
+            $chain.ChainPolicy.TrustMode = 'CustomRootTrust'
+            $null = $chain.ChainPolicy.CustomTrustStore.Add($ca)
+            return $chain.Build($cert)
+        }.GetNewClosure()
+        $this.Client = [System.Net.Http.HttpClient]::new($h)
+    }
+    [System.Net.Http.HttpClient] GetHttpClient() { return $this.Client }
+}
+'@
+function New-MsalApp {
+    param($Emu, $Factory)
+    [Microsoft.Identity.Client.ConfidentialClientApplicationBuilder]::Create($appId).WithClientSecret($secretText).
+        WithAuthority("$($Emu.authority)/$tenant", $true).WithHttpClientFactory($Factory).Build()
+}
+$scopes = [string[]]@('https://management.core.windows.net//.default')
+
+# ---- 1. SP sign-in, no latency and 20 ms latency --------------------------------------------
+$fast = Start-TestEmulator
+$slow = Start-TestEmulator -ArgumentList '--latency-ms', '20'
+try {
+    Register-TestEnvironment $fast -Name 'EmuFast'
+    Register-TestEnvironment $slow -Name 'EmuSlow'
+    $env:SSL_CERT_FILE = $null
+    $caFast = $fast.caPath; $caSlow = $slow.caPath
+    $signIn = { param($envName, $ca) $env:SSL_CERT_FILE = $ca; Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment $envName -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue }
+    $first = Measure-Ms { & $signIn 'EmuFast' $caFast } 1
+    $noLatency = Measure-Ms { & $signIn 'EmuFast' $caFast } $Iterations
+    $withLatency = Measure-Ms { & $signIn 'EmuSlow' $caSlow } $Iterations
+    $depth = 2   # token, then subscriptions (the /tenants details are fetched alongside)
+    $results.spSignIn = [ordered]@{
+        firstInWarmSessionMs = [Math]::Round($first, 1)
+        noLatencyMs = [Math]::Round($noLatency, 1)
+        latency20Ms = [Math]::Round($withLatency, 1)
+        minimumDepth = $depth
+        budgetMs = [Math]::Round(1.1 * ($depth * 20 + $noLatency), 1)
+        ratioToIdeal = [Math]::Round($withLatency / ($depth * 20 + $noLatency), 3)
+    }
+    $factory = [AzRsBenchHttpFactory]::new($caSlow)
+    $msal = Measure-Ms { (New-MsalApp $slow $factory).AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult() } $Iterations
+    $results.spSignIn.msalNetLatency20Ms = [Math]::Round($msal, 1)
+
+    # ---- 3. warm tokens ----------------------------------------------------------------------
+    $env:SSL_CERT_FILE = $caFast
+    $null = Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment 'EmuFast' -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue
+    $null = Get-AzAccessToken
+    $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $TokenCalls; $i++) { $null = Get-AzAccessToken }; $perCall = $sw.Elapsed.TotalMilliseconds * 1000 / $TokenCalls
+    $engine = & (Get-Module AzRs) {
+        param($n)
+        $a = @{ compact = $true }
+        $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $n; $i++) { $null = Invoke-AzRsNative -Op 'auth.token' -Arguments $a -Raw }; $sw.Elapsed.TotalMilliseconds * 1000 / $n
+    } $TokenCalls
+    $fastFactory = [AzRsBenchHttpFactory]::new($caFast)
+    $app = New-MsalApp $fast $fastFactory
+    $null = $app.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult()
+    $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $TokenCalls; $i++) { $null = $app.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult() }; $msalHit = $sw.Elapsed.TotalMilliseconds * 1000 / $TokenCalls
+    $results.warmToken = [ordered]@{ getAzAccessTokenUs = [Math]::Round($perCall, 1); engineCacheHitUs = [Math]::Round($engine, 1); msalNetCacheHitUs = [Math]::Round($msalHit, 1) }
+
+    # ---- 4. new process from the shared cache ------------------------------------------------
+    $null = Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment 'EmuFast' -SkipContextPopulation -WarningAction SilentlyContinue
+    $psd1 = Join-Path $root 'AzRs.psd1'
+    $bare = Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command 'exit 0' } 5
+    $withToken = Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$psd1'; `$null = Get-AzAccessToken; exit 0" } 5
+    $results.newProcess = [ordered]@{ barePwshMs = [Math]::Round($bare, 1); importAndTokenMs = [Math]::Round($withToken, 1); overBareMs = [Math]::Round($withToken - $bare, 1) }
+
+    # ---- 5. MSAL.NET's first acquisition in a fresh pwsh -------------------------------------
+    $msalFirst = & $pwsh -NoProfile -NonInteractive -Command @"
+Add-Type -Path '$(Join-Path $msalDir 'Microsoft.IdentityModel.Abstractions.dll')', '$(Join-Path $msalDir 'Microsoft.Identity.Client.dll')'
+`$h = [System.Net.Http.HttpClientHandler]::new(); `$h.ServerCertificateCustomValidationCallback = [System.Net.Http.HttpClientHandler]::DangerousAcceptAnyServerCertificateValidator
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+`$app = [Microsoft.Identity.Client.ConfidentialClientApplicationBuilder]::Create('$appId').WithClientSecret('$secretText').WithAuthority('$($fast.authority)/$tenant', `$true).WithHttpClientFactory(`$null).Build()
+try { `$null = `$app.AcquireTokenForClient([string[]]@('https://management.core.windows.net//.default')).ExecuteAsync().GetAwaiter().GetResult() } catch { }
+`$sw.Elapsed.TotalMilliseconds
+"@
+    $results.spSignIn.msalNetFirstInFreshPwshMs = [Math]::Round([double]($msalFirst | Select-Object -Last 1), 1)
+}
+finally { Stop-TestEmulator $fast; Stop-TestEmulator $slow }
+
+# ---- 2. 52 tenants x 20 subscriptions, 20 ms per request ------------------------------------
+$many = Start-TestEmulator -ArgumentList '--generate-tenants', '50', '--subscriptions-per-tenant', '20', '--latency-ms', '20'
+try {
+    Register-TestEnvironment $many -Name 'EmuMany'
+    $alice = [pscredential]::new('alice@contoso.onmicrosoft.com', (ConvertTo-SecureString 'Pa55w.rd-alice' -AsPlainText -Force))
+    $total = Measure-Ms { Connect-AzAccount -Credential $alice -Environment 'EmuMany' -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue } 5
+    $results.manyTenants = [ordered]@{ tenants = 52; subscriptions = 1004; connectMs = [Math]::Round($total, 1); discoveryDepths = 3; latencyOfThreeDepthsMs = 60 }
+}
+finally { Stop-TestEmulator $many }
+
+$out = Join-Path $PSScriptRoot 'results'
+$null = New-Item -ItemType Directory -Force -Path $out
+$results | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $out 'signin.json')
+$results | ConvertTo-Json -Depth 5
+Remove-Item -Recurse -Force $benchHome -ErrorAction SilentlyContinue

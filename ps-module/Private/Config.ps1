@@ -1,0 +1,35 @@
+# Shared by the *-AzConfig cmdlets: the key list (one place) and the PSConfig output object.
+
+# Every config key, in Az's order; each cmdlet has one parameter per key with this name.
+$script:AzRsConfigKeys = @(
+    'CheckForUpgrade', 'DefaultSubscriptionForLogin', 'DisableInstanceDiscovery', 'DisplayBreakingChangeWarning',
+    'DisplayRegionIdentified', 'DisplaySecretsWarning', 'DisplaySurveyMessage', 'EnableDataCollection',
+    'EnableErrorRecordsPersistence', 'EnableLoginByWam', 'LoginExperienceV2')
+
+function ConvertTo-AzRsPSConfig {
+    # Engine row {key, value, appliesTo, scope, helpMessage, defaultValue} -> Az's PSConfig shape.
+    param($Item)
+    $config = [pscustomobject]@{
+        PSTypeName   = 'Microsoft.Azure.PowerShell.Common.Config.PSConfig'
+        Key          = [string]$Item.key
+        Value        = $Item.value
+        AppliesTo    = [string]$Item.appliesTo
+        Scope        = [string]$Item.scope
+        HelpMessage  = [string]$Item.helpMessage
+        DefaultValue = $Item.defaultValue
+    }
+    # The type names Az's docs and source use, so views and scripts that check either still match.
+    $config.PSObject.TypeNames.Insert(1, 'Microsoft.Azure.Commands.Profile.Models.PSConfig')
+    $config.PSObject.TypeNames.Insert(2, 'Microsoft.Azure.Commands.Common.Authentication.Config.PSConfig')
+    return $config
+}
+
+function Get-AzRsConfigKeysFromSwitches {
+    # The keys whose switch parameter is present (Get-AzConfig, Clear-AzConfig).
+    param([hashtable]$Bound)
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($key in $script:AzRsConfigKeys) {
+        if ($Bound.ContainsKey($key) -and [bool]$Bound[$key]) { $keys.Add($key) }
+    }
+    return , $keys.ToArray()
+}
