@@ -39,7 +39,7 @@ Describe 'Service principal with a secret' {
         $p.Context.Tenant.Id | Should -Be $script:TenantA
     }
     It 'selects -Subscription by name and warns about a Warned subscription' {
-        $p = Connect-TestSp @{ Subscription = 'Contoso Development'; WarningVariable = 'w' }
+        $p = Connect-AzAccount -ServicePrincipal -Credential $script:SpCredential -Tenant $script:TenantA -Environment AzRsEmulator -Subscription 'Contoso Development' -WarningVariable w -WarningAction SilentlyContinue
         $p.Context.Subscription.Id | Should -Be '00000000-0000-0000-0000-0000000000f2'
         ($w -join "`n") | Should -Match "Selected subscription is in 'Warned' state"
     }
@@ -76,7 +76,9 @@ Describe 'Get-AzAccessToken, Get-AzSubscription, Get-AzTenant' {
     }
     It 'lists Enabled and Warned subscriptions' {
         $subs = Get-AzSubscription
-        ($subs.Id | Sort-Object) -join ',' | Should -Be '00000000-0000-0000-0000-0000000000f1,00000000-0000-0000-0000-0000000000f2'
+        $subs.Id | Should -Contain '00000000-0000-0000-0000-0000000000f1'
+        $subs.Id | Should -Contain '00000000-0000-0000-0000-0000000000f2'          # Warned counts
+        $subs.Id | Should -Not -Contain '00000000-0000-0000-0000-0000000000f3'      # Disabled does not
         $subs[0].PSObject.TypeNames[0] | Should -Be 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription'
         (Get-AzSubscription -SubscriptionName 'Contoso Production').Id | Should -Be '00000000-0000-0000-0000-0000000000f1'
         { Get-AzSubscription -SubscriptionId '00000000-0000-0000-0000-00000000ffff' } | Should -Throw -ErrorId 'SubscriptionNotFound,Get-AzSubscription'

@@ -112,8 +112,8 @@ function Connect-AzAccount {
         if ($Force) { $arguments.force = $true }
         $arguments.interactive = ($script:AzRsInteractive -ne 'false')
 
-        $hostObject = $Host
-        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $hostObject }.GetNewClosure()
+        # Invoked from the operation loop inside this module, so module functions resolve.
+        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
         $result = Invoke-AzRsOperation -Op 'auth.connect' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt
         if ($null -eq $result) { return }
         $context = ConvertTo-AzRsSignInContext -Context $result.context -Name $result.contextName

@@ -27,8 +27,8 @@ function Get-AzAccessToken {
     catch {
         if ($_.FullyQualifiedErrorId -notlike 'NeedsPowerShellSigning*') { $PSCmdlet.ThrowTerminatingError($_) }
         # Certificates from the .NET store or a PFX: PowerShell signs, so run it as an operation.
-        $hostObject = $Host
-        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $hostObject }.GetNewClosure()
+        # Invoked from the operation loop inside this module, so module functions resolve.
+        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
         $raw = '"' + (Invoke-AzRsOperation -Op 'auth.token' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt).Replace("`n", '\n') + '"'
     }
     $parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
