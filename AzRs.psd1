@@ -10,11 +10,30 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
     FunctionsToExport    = @(
-        'Get-AzRsEngine'
+        'Add-AzEnvironment',
+        'Clear-AzContext',
+        'Disable-AzContextAutosave',
+        'Enable-AzContextAutosave',
+        'Get-AzContext',
+        'Get-AzContextAutosaveSetting',
+        'Get-AzEnvironment',
+        'Get-AzRsEngine',
+        'Import-AzContext',
+        'Remove-AzContext',
+        'Remove-AzEnvironment',
+        'Rename-AzContext',
+        'Save-AzContext',
+        'Select-AzContext',
+        'Set-AzContext',
+        'Set-AzEnvironment'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @(
+        'Import-AzureRmContext',
+        'Save-AzProfile',
+        'Select-AzProfile',
+        'Select-AzSubscription'
     )
     PrivateData          = @{
         PSData = @{

@@ -5,6 +5,7 @@
 //! Engine modules never know about PowerShell: they receive what they need (including the
 //! environment variables PowerShell sees) in the request.
 
+pub mod cloud;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;
@@ -13,6 +14,7 @@ pub mod ops;
 pub mod paths;
 pub mod request;
 pub mod runtime;
+pub mod store;
 
 pub use error::{AzError, Category};
 pub use request::{Env, Request};

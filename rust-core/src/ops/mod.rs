@@ -6,14 +6,18 @@ use crate::error::{AzError, AzResult};
 use crate::request::Request;
 use serde_json::Value;
 
+mod context;
 mod diag;
 mod engine;
+mod environment;
 
 /// Quick operations: one request, one result.
 pub fn call(req: &Request) -> AzResult<Value> {
     match req.area() {
         "engine" => engine::call(req),
         "diag" => diag::call(req),
+        "context" | "autosave" => context::call(req),
+        "environment" => environment::call(req),
         _ => Err(unknown(req)),
     }
 }
