@@ -244,7 +244,7 @@ Describe 'Errors leave the file as it was' {
         $path = Join-Path $azure 'AzureRmContext.json'
         [System.IO.File]::WriteAllText($path, '{ "DefaultContextKey": "x", "Contexts": { broken')
         { Get-AzContext } | Should -Throw -ErrorId 'ContextFileCorrupt,Get-AzContext'
-        { Select-AzContext -Name x } | Should -Throw -ErrorId 'ContextFileCorrupt,Select-AzContext'
+        { Select-AzContext -Name x -ErrorAction Stop } | Should -Throw -ErrorId 'ContextFileCorrupt,Select-AzContext'
         [System.IO.File]::ReadAllText($path) | Should -Be '{ "DefaultContextKey": "x", "Contexts": { broken'
     }
 

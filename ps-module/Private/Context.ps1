@@ -9,6 +9,8 @@ $script:AzRsTypeAccount = 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAcco
 $script:AzRsTypeSubscription = 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription'
 $script:AzRsTypeTenant = 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant'
 $script:AzRsTypeAutosave = 'Microsoft.Azure.Commands.Common.Authentication.ContextAutosaveSettings'
+# Objects built for the last Get-AzContext -ListAvailable, with the engine's generation for them.
+$script:AzRsContextListCache = $null
 
 function Add-AzRsTypeName {
     param($InputObject, [string]$TypeName)

@@ -22,6 +22,20 @@ function Get-AzContext {
     )
     $arguments = @{ listAvailable = [bool]$ListAvailable }
     if ($Name) { $arguments.name = $Name }
+    $cache = $script:AzRsContextListCache
+    if ($ListAvailable -and $null -ne $cache) { $arguments.since = $cache.Generation }
     $result = Invoke-AzRsNative -Op 'context.get' -Arguments $arguments -Cmdlet $PSCmdlet -WriteError:([bool]$Name)
-    ConvertTo-AzRsContextObject $result
+    if ($null -eq $result) { return }
+    if ($result.unchanged) {
+        # Same contexts as last time: hand out copies of the objects already built.
+        foreach ($c in $cache.Contexts) { $c.PSObject.Copy() }
+        return
+    }
+    $contexts = @(ConvertTo-AzRsContextObject $result)
+    if ($ListAvailable) {
+        $script:AzRsContextListCache = @{ Generation = $result.generation; Contexts = $contexts }
+        foreach ($c in $contexts) { $c.PSObject.Copy() }
+        return
+    }
+    $contexts
 }

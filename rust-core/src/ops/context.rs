@@ -23,6 +23,8 @@ struct Args {
     target: Option<String>,
     force: bool,
     path: Option<String>,
+    /// The generation of the list PowerShell already holds (Get-AzContext -ListAvailable).
+    since: Option<u64>,
 }
 
 /// A PSAzureContext coming back from PowerShell: its name and ids (the store has the rest).
@@ -145,7 +147,11 @@ fn profile_view(p: &Profile) -> Value {
 }
 
 fn get(env: &Env, a: &Args) -> AzResult<Value> {
-    store::with_profile(env, |p| {
+    let generation = store::generation(env)?;
+    if a.list_available && a.since == Some(generation) {
+        return Ok(json!({"generation": generation, "unchanged": true}));
+    }
+    let mut v = store::with_profile(env, |p| {
         let keys: Vec<String> = if a.list_available {
             p.contexts().keys().filter(|k| k.as_str() != "Default" || p.contexts().len() == 1).cloned().collect()
         } else if let Some(n) = a.name.as_deref().filter(|n| !n.is_empty()) {
@@ -157,7 +163,9 @@ fn get(env: &Env, a: &Args) -> AzResult<Value> {
             p.default_context_key().into_iter().collect()
         };
         Ok(view(p, &keys))
-    })?
+    })??;
+    v["generation"] = json!(generation);
+    Ok(v)
 }
 
 fn tenant_matches(c: &Obj, tenant: &str) -> bool {
@@ -227,8 +235,8 @@ fn set(env: &Env, scope: Option<Scope>, a: &Args) -> AzResult<Value> {
             }
         }
     }
-    // Without -Name, the context keeps its key (Az finds it by account/tenant/subscription).
-    let name = a.name.clone().filter(|n| !n.is_empty()).or(if a.extended_property.is_some() { source_key } else { None });
+    // Without -Name, the context keeps its own key.
+    let name = a.name.clone().filter(|n| !n.is_empty()).or(source_key);
     let key = store::apply(env, scope, &Change::Put { name, context, select: true })?;
     one(env, key)
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 mod context;
 mod diag;
 mod engine;
-mod environment;
+pub(crate) mod environment;
 
 /// Quick operations: one request, one result.
 pub fn call(req: &Request) -> AzResult<Value> {

@@ -49,9 +49,18 @@ struct Session {
     mode_override: Option<Mode>,
     /// Environments found by Add-AzEnvironment -AutoDiscover: this process only, never written.
     pub discovered: Vec<Obj>,
+    /// Changes whenever the contexts or environments of `loaded` change (not on a new default):
+    /// lets PowerShell reuse the objects it built for Get-AzContext -ListAvailable.
+    generation: u64,
 }
 
-static SESSION: Lazy<Mutex<Session>> = Lazy::new(|| Mutex::new(Session { loaded: None, mode_override: None, discovered: Vec::new() }));
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+static SESSION: Lazy<Mutex<Session>> = Lazy::new(|| Mutex::new(Session { loaded: None, mode_override: None, discovered: Vec::new(), generation: 0 }));
 
 fn session() -> std::sync::MutexGuard<'static, Session> {
     SESSION.lock().unwrap_or_else(|e| e.into_inner())
@@ -71,7 +80,17 @@ pub fn discovered() -> Vec<Obj> {
 }
 
 pub fn set_discovered(envs: Vec<Obj>) {
-    session().discovered = envs;
+    let mut s = session();
+    s.discovered = envs;
+    s.generation = next_generation();
+}
+
+/// Identifies the current contents of this session's contexts and environments (see `Session`).
+pub fn generation(env: &Env) -> AzResult<u64> {
+    let s = settings::load(env)?;
+    let mut sess = session();
+    ensure_loaded(&mut sess, env, &s)?;
+    Ok(sess.generation)
 }
 
 /// Runs `f` on this process's profile, loading it first if needed.
@@ -96,6 +115,7 @@ fn ensure_loaded(sess: &mut Session, env: &Env, s: &Settings) -> AzResult<()> {
         sess.loaded = Some((s.context_path.clone(), p));
         // A new profile place is a new session: environments discovered for the old one go too.
         sess.discovered.clear();
+        sess.generation = next_generation();
     }
     Ok(())
 }
@@ -281,7 +301,10 @@ pub fn apply(env: &Env, scope: Option<Scope>, change: &Change) -> AzResult<Optio
         let c = change.clone();
         disk::modify(path, move |p| c.apply(p, true))?;
     }
-    let (key, _) = change.apply(mem, false)?;
+    let (key, changed) = change.apply(mem, false)?;
+    if changed && !matches!(change, Change::Select { .. }) {
+        sess.generation = next_generation();
+    }
     Ok(key)
 }
 
