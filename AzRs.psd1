@@ -10,25 +10,44 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
     FunctionsToExport    = @(
+        'Add-AzEnvironment'
+        'Clear-AzConfig'
+        'Clear-AzContext'
         'Connect-AzAccount'
+        'Disable-AzContextAutosave'
         'Disconnect-AzAccount'
+        'Enable-AzContextAutosave'
+        'Export-AzConfig'
         'Get-AzAccessToken'
+        'Get-AzConfig'
+        'Get-AzContext'
+        'Get-AzContextAutosaveSetting'
+        'Get-AzEnvironment'
         'Get-AzRsEngine'
         'Get-AzSubscription'
         'Get-AzTenant'
-        'Clear-AzConfig'
-        'Export-AzConfig'
-        'Get-AzConfig'
         'Import-AzConfig'
+        'Import-AzContext'
+        'Remove-AzContext'
+        'Remove-AzEnvironment'
+        'Rename-AzContext'
+        'Save-AzContext'
+        'Select-AzContext'
+        'Set-AzContext'
+        'Set-AzEnvironment'
         'Update-AzConfig'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @(
         'Add-AzAccount'
+        'Import-AzureRmContext'
         'Login-AzAccount'
         'Login-AzureRmAccount'
         'Logout-AzAccount'
+        'Save-AzProfile'
+        'Select-AzProfile'
+        'Select-AzSubscription'
         'Set-AzConfig'
     )
     PrivateData          = @{

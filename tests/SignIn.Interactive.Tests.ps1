@@ -79,7 +79,7 @@ Describe 'Interactive browser' {
         $env:BROWSER = "$($script:Pwsh) -NoProfile -File $(Join-Path $PSScriptRoot 'fake-browser.ps1')"
         $p = Connect-AzAccount -Environment AzRsEmulator -WarningAction SilentlyContinue -InformationVariable info -InformationAction SilentlyContinue
         $p.Context.Account.Id | Should -Be 'alice@contoso.onmicrosoft.com'
-        $p.Context.Account.ExtendedProperties['HomeAccountId'] | Should -Not -BeNullOrEmpty
+        $p.Context.Account.ExtendedProperties.HomeAccountId | Should -Not -BeNullOrEmpty
         (Get-Content $log) | Should -Contain 'done 200'
         ($info | ForEach-Object { "$($_.MessageData)" }) | Should -Contain 'Please select the account you want to login with.'
     }

@@ -98,13 +98,13 @@ Describe 'Service principal with a certificate' {
     }
     It 'sends the chain with -SendCertificateChain' {
         $p = Connect-AzAccount -ServicePrincipal -ApplicationId $script:AppId -CertificatePath (Join-Path $script:SeedDir 'sp-cert-and-key.pem') -SendCertificateChain -Tenant $script:TenantA -Environment AzRsEmulator -WarningAction SilentlyContinue
-        $p.Context.Account.ExtendedProperties['SendCertificateChain'] | Should -Be 'True'
+        $p.Context.Account.ExtendedProperties.SendCertificateChain | Should -Be 'True'
     }
     It 'signs in with a PFX file through .NET' {
         $pfx = Join-Path $script:SeedDir 'sp-cert.pfx'
         # The seed's PFX has an empty password.
         $p = Connect-AzAccount -ServicePrincipal -ApplicationId $script:AppId -CertificatePath $pfx -Tenant $script:TenantA -Environment AzRsEmulator -WarningAction SilentlyContinue
-        $p.Context.Account.ExtendedProperties['CertificatePath'] | Should -Be $pfx
+        $p.Context.Account.ExtendedProperties.CertificatePath | Should -Be $pfx
         # A new token for another resource is signed through PowerShell again (the long-operation path).
         (Get-AzAccessToken -ResourceUrl 'https://vault.azure.net').UserId | Should -Be $script:AppId
     }
@@ -139,7 +139,7 @@ Describe 'Federated token' {
         try {
             (Get-AzAccessToken -ResourceUrl 'https://vault.azure.net').UserId | Should -Be $script:AppId
             Set-Content -Path $file -Value 'not-a-token'
-            { Get-AzAccessToken -ResourceUrl 'https://storage.azure.com/' } | Should -Throw
+            { Get-AzAccessToken -ResourceUrl 'https://federated-file-test.example/' } | Should -Throw
         }
         finally { $env:AZURE_FEDERATED_TOKEN_FILE = $null }
     }

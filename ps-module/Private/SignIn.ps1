@@ -15,47 +15,6 @@ function Split-AzRsList {
     return [string[]]@($Text.Split(',') | Where-Object { $_ })
 }
 
-function ConvertTo-AzRsAccountObject {
-    param($Account)
-    if ($null -eq $Account) { return $null }
-    $props = ConvertTo-AzRsPropertyTable $Account.ExtendedProperties
-    $o = [pscustomobject]@{
-        PSTypeName            = 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount'
-        Id                    = [string]$Account.Id
-        Type                  = [string]$Account.Type
-        Tenants               = Split-AzRsList $props['Tenants']
-        AccessToken           = $null
-        Credential            = $null
-        TenantMap             = @{}
-        CertificateThumbprint = $props['CertificateThumbprint']
-        ExtendedProperties    = $props
-    }
-    Add-Member -InputObject $o -MemberType ScriptMethod -Name ToString -Value { $this.Id } -Force
-    return $o
-}
-
-function ConvertTo-AzRsTenantObject {
-    param($Tenant)
-    if ($null -eq $Tenant) { return $null }
-    $props = ConvertTo-AzRsPropertyTable $Tenant.ExtendedProperties
-    $o = [pscustomobject]@{
-        PSTypeName            = 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant'
-        Id                    = [string]$Tenant.Id
-        TenantId              = [string]$Tenant.Id
-        Name                  = $props['DisplayName']
-        TenantCategory        = $props['TenantCategory']
-        Country               = $props['Country']
-        CountryCode           = $props['CountryCode']
-        Domains               = Split-AzRsList $props['Domains']
-        DefaultDomain         = $props['DefaultDomain']
-        TenantType            = $props['TenantType']
-        TenantBrandingLogoUrl = $props['TenantBrandingLogoUrl']
-        ExtendedProperties    = $props
-    }
-    Add-Member -InputObject $o -MemberType ScriptMethod -Name ToString -Value { $this.Id } -Force
-    return $o
-}
-
 function ConvertTo-AzRsSubscriptionObject {
     # From a context's Subscription (Az shape: Id, Name, State, ExtendedProperties) or from the
     # engine's discovery shape (id, name, state, tenantId, homeTenantId, ...).
@@ -95,30 +54,6 @@ function ConvertTo-AzRsSubscriptionObject {
         ExtendedProperties        = $props
     }
     Add-Member -InputObject $o -MemberType ScriptMethod -Name ToString -Value { $this.Id } -Force
-    return $o
-}
-
-function ConvertTo-AzRsSignInContext {
-    param($Context, [string]$Name)
-    $envName = $null
-    if ($null -ne $Context.Environment) { $envName = [string]$Context.Environment.Name }
-    $environment = $Context.Environment
-    if ($null -ne $environment) {
-        $environment = $environment.PSObject.Copy()
-        $environment.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment')
-        Add-Member -InputObject $environment -MemberType ScriptMethod -Name ToString -Value { $this.Name } -Force
-    }
-    $o = [pscustomobject]@{
-        PSTypeName         = 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext'
-        Name               = $Name
-        Account            = ConvertTo-AzRsAccountObject $Context.Account
-        Environment        = $environment
-        Subscription       = ConvertTo-AzRsSubscriptionObject $Context.Subscription
-        Tenant             = ConvertTo-AzRsTenantObject $Context.Tenant
-        TokenCache         = $null
-        VersionProfile     = $Context.VersionProfile
-        ExtendedProperties = ConvertTo-AzRsPropertyTable $Context.ExtendedProperties
-    }
     return $o
 }
 

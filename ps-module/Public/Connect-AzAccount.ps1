@@ -116,14 +116,7 @@ function Connect-AzAccount {
         $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
         $result = Invoke-AzRsOperation -Op 'auth.connect' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt
         if ($null -eq $result) { return }
-        $context = ConvertTo-AzRsSignInContext -Context $result.context -Name $result.contextName
-        $environments = @{}
-        if ($null -ne $context.Environment) { $environments[$context.Environment.Name] = $context.Environment }
-        [pscustomobject]@{
-            PSTypeName   = 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile'
-            Context      = $context
-            Environments = $environments
-        }
+        ConvertTo-AzRsProfileObject $result
     }
 }
 Set-Alias -Name Login-AzAccount -Value Connect-AzAccount

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod discovery;
 pub mod config;
+pub mod cloud;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;
@@ -17,6 +18,7 @@ pub mod ops;
 pub mod paths;
 pub mod request;
 pub mod runtime;
+pub mod store;
 
 pub use error::{AzError, Category};
 pub use request::{Env, Request};

@@ -33,12 +33,6 @@ pub fn call(req: &Request) -> AzResult<Value> {
             block_on(async move { list_tenants(&env, args).await })
         }
         "auth.disconnect" => disconnect(&req.env, req.args()?),
-        // Until the store room's Add-AzEnvironment is merged: register an environment in-process.
-        "auth.registerEnvironment" => {
-            let obj = req.args.as_object().cloned().ok_or_else(|| AzError::invalid_argument("InvalidArguments", "An environment object is expected."))?;
-            glue::add_environment(obj);
-            Ok(json!({"ok": true}))
-        }
         "auth.clear" => {
             session::forget_all(&req.env);
             glue::clear_token_cache(&req.env)?;
@@ -379,7 +373,7 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
         }
     }
     let saved = glue::save_contexts(&env, a.scope.as_deref(), a.context_name.as_deref(), &default_ctx, &others)?;
-    Ok(json!({"context": default_ctx, "contextName": saved, "environment": cloud.obj}))
+    glue::profile_result(&env, &saved)
 }
 
 fn skip_validation(a: &ConnectArgs, tenant: &Option<String>) -> AzResult<Discovery> {

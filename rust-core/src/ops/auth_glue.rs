@@ -7,35 +7,17 @@ use crate::auth::session::{self, Account};
 use crate::auth::Token;
 use crate::error::{AzError, AzResult};
 use crate::request::Env;
-use once_cell::sync::Lazy;
-use serde_json::{Map, Value};
-use std::sync::Mutex;
+use crate::store;
+use serde_json::{json, Map, Value};
 
 // ---- environments ------------------------------------------------------------------------------
 
-pub fn find_environment(_env: &Env, name: &str) -> AzResult<Map<String, Value>> {
-    if let Some(o) = builtin_azure_cloud(name) {
-        return Ok(o);
-    }
-    if let Some(o) = PROCESS.lock().ok().and_then(|p| p.environments.get(&name.to_ascii_lowercase()).cloned()) {
-        return Ok(o);
-    }
-    Err(AzError::not_found("EnvironmentNotFound", format!("Unable to find environment with name '{name}'")).with_target(name))
-}
-
-fn builtin_azure_cloud(name: &str) -> Option<Map<String, Value>> {
-    if !name.eq_ignore_ascii_case("AzureCloud") {
-        return None;
-    }
-    serde_json::json!({
-        "Name": "AzureCloud", "Type": "Built-in",
-        "ResourceManagerUrl": "https://management.azure.com/",
-        "ActiveDirectoryAuthority": "https://login.microsoftonline.com/",
-        "ActiveDirectoryServiceEndpointResourceId": "https://management.core.windows.net/",
-        "GraphEndpointResourceId": "https://graph.windows.net/",
-        "AzureKeyVaultServiceEndpointResourceId": "https://vault.azure.net",
-        "ExtendedProperties": {"MicrosoftGraphEndpointResourceId": "https://graph.microsoft.com/"}
-    }).as_object().cloned()
+/// An environment by name (built-in, discovered, user-defined), in the stored shape.
+pub fn find_environment(env: &Env, name: &str) -> AzResult<Map<String, Value>> {
+    super::environment::all(env)?
+        .into_iter()
+        .find(|e| e.get("Name").and_then(Value::as_str).map(|n| n.eq_ignore_ascii_case(name)).unwrap_or(false))
+        .ok_or_else(|| AzError::not_found("EnvironmentNotFound", format!("Unable to find environment with name '{name}'")).with_target(name))
 }
 
 /// Maps Get-AzAccessToken's -ResourceTypeName (and -AuthScope names) to a resource URL.
@@ -101,67 +83,65 @@ pub fn forget_account(_env: &Env, _account: &Account) -> AzResult<()> {
 
 // ---- contexts ------------------------------------------------------------------------------------
 
-#[derive(Default)]
-struct ProcessProfile {
-    default: Option<String>,
-    contexts: Map<String, Value>,
-    environments: std::collections::HashMap<String, Map<String, Value>>,
+fn obj(v: &Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
 }
 
-static PROCESS: Lazy<Mutex<ProcessProfile>> = Lazy::new(|| Mutex::new(ProcessProfile::default()));
-
-/// Az's context name: "{sub name} ({sub id}) - {tenant} - {account}", etc.
-pub fn context_name(ctx: &Value) -> String {
-    let s = |p: &str| ctx.pointer(p).and_then(Value::as_str).filter(|s| !s.is_empty());
-    match (s("/Subscription/Id"), s("/Tenant/Id"), s("/Account/Id")) {
-        (Some(sid), Some(t), Some(a)) => format!("{} ({sid}) - {t} - {a}", s("/Subscription/Name").unwrap_or("")),
-        (Some(sid), None, Some(a)) => format!("{} ({sid}) - {a}", s("/Subscription/Name").unwrap_or("")),
-        (None, Some(t), Some(a)) => format!("{t} - {a}"),
-        _ => "Default".into(),
-    }
+/// Writes the populated contexts and the default one (in one locked write of the file when the
+/// scope is CurrentUser); returns the default's key.
+pub fn save_contexts(env: &Env, scope: Option<&str>, name: Option<&str>, default: &Value, others: &[Value]) -> AzResult<String> {
+    let scope = store::Scope::parse(scope)?;
+    let mut puts: Vec<store::Change> = others.iter().map(|c| store::Change::Put { name: None, context: obj(c), select: false }).collect();
+    puts.push(store::Change::Put { name: name.map(str::to_string), context: obj(default), select: true });
+    let keys = store::apply_all(env, scope, &puts)?;
+    Ok(keys.last().cloned().flatten().unwrap_or_default())
 }
 
-/// Writes the populated contexts and the default one; returns the default's name.
-pub fn save_contexts(_env: &Env, _scope: Option<&str>, name: Option<&str>, default: &Value, others: &[Value]) -> AzResult<String> {
-    let mut p = PROCESS.lock().map_err(|_| AzError::internal("profile lock poisoned"))?;
-    for c in others {
-        p.contexts.insert(context_name(c), c.clone());
-    }
-    let n = name.map(str::to_string).unwrap_or_else(|| context_name(default));
-    p.contexts.insert(n.clone(), default.clone());
-    p.default = Some(n.clone());
-    Ok(n)
+/// What Connect-AzAccount returns: the store's view of the new default context.
+pub fn profile_result(env: &Env, key: &str) -> AzResult<Value> {
+    store::with_profile(env, |p| {
+        let c = p.context(key).cloned();
+        json!({
+            "default": key,
+            "environments": store::project::environments_of(c.iter()),
+            "contexts": c.iter().map(|c| store::project::context(key, c)).collect::<Vec<_>>(),
+        })
+    })
 }
 
-pub fn default_context(_env: &Env) -> AzResult<Option<Value>> {
-    let p = PROCESS.lock().map_err(|_| AzError::internal("profile lock poisoned"))?;
-    Ok(p.default.as_ref().and_then(|d| p.contexts.get(d).cloned()))
+pub fn default_context(env: &Env) -> AzResult<Option<Value>> {
+    Ok(store::default_context(env)?.map(|(_, c)| Value::Object(c)))
 }
 
 pub fn last_used_subscription(env: &Env) -> Option<String> {
     default_context(env).ok().flatten().and_then(|c| c.pointer("/Subscription/Id").and_then(Value::as_str).map(str::to_string))
 }
 
-/// Removes the contexts of one account (by name, id, or the default context's account).
-pub fn remove_account_contexts(_env: &Env, _scope: Option<&str>, context_name: Option<&str>, account_id: Option<&str>, _tenant: Option<&str>) -> AzResult<Option<Value>> {
-    let mut p = PROCESS.lock().map_err(|_| AzError::internal("profile lock poisoned"))?;
-    let key = context_name.map(str::to_string).or_else(|| p.default.clone());
-    let account = match account_id {
-        Some(id) => p.contexts.values().find_map(|c| c.get("Account").filter(|a| a.get("Id").and_then(Value::as_str).map(|x| x.eq_ignore_ascii_case(id)).unwrap_or(false)).cloned()),
-        None => key.and_then(|k| p.contexts.get(&k).and_then(|c| c.get("Account").cloned())),
+/// Removes the contexts of one account: named by id (and tenant, for a service principal), by a
+/// context name, or the default context's account. Returns that account (Az shape).
+pub fn remove_account_contexts(env: &Env, scope: Option<&str>, context_name: Option<&str>, account_id: Option<&str>, tenant: Option<&str>) -> AzResult<Option<Value>> {
+    let scope = store::Scope::parse(scope)?;
+    let contexts = store::list_contexts(env)?;
+    let id_of = |c: &Map<String, Value>| c.get("Account").and_then(|a| a.get("Id")).and_then(Value::as_str).map(str::to_string);
+    let tenant_of = |c: &Map<String, Value>| c.get("Tenant").and_then(|a| a.get("Id")).and_then(Value::as_str).map(str::to_string);
+    let account_id = match account_id {
+        Some(id) => Some(id.to_string()),
+        None => {
+            let key = match context_name {
+                Some(n) => Some(n.to_string()),
+                None => store::default_context(env)?.map(|(k, _)| k),
+            };
+            key.and_then(|k| contexts.iter().find(|(n, _)| n.eq_ignore_ascii_case(&k)).and_then(|(_, c)| id_of(c)))
+        }
     };
-    let Some(account) = account else { return Ok(None) };
-    let id = account.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
-    p.contexts.retain(|_, c| !c.pointer("/Account/Id").and_then(Value::as_str).map(|x| x.eq_ignore_ascii_case(&id)).unwrap_or(false));
-    if p.default.as_ref().map(|d| !p.contexts.contains_key(d)).unwrap_or(false) {
-        p.default = p.contexts.keys().next().cloned();
-    }
-    Ok(Some(account))
-}
-
-/// Until the store room is merged: lets tests register an environment in this process.
-pub fn add_environment(obj: Map<String, Value>) {
-    if let (Some(name), Ok(mut p)) = (obj.get("Name").and_then(Value::as_str).map(str::to_ascii_lowercase), PROCESS.lock()) {
-        p.environments.insert(name, obj);
-    }
+    let Some(id) = account_id else { return Ok(None) };
+    let mine: Vec<&(String, Map<String, Value>)> = contexts.iter().filter(|(_, c)| {
+        id_of(c).map(|x| x.eq_ignore_ascii_case(&id)).unwrap_or(false)
+            && tenant.map(|t| tenant_of(c).map(|x| x.eq_ignore_ascii_case(t)).unwrap_or(true)).unwrap_or(true)
+    }).collect();
+    let Some(account) = mine.first().and_then(|(_, c)| c.get("Account").cloned()) else { return Ok(None) };
+    let removes: Vec<store::Change> = mine.iter().map(|(k, _)| store::Change::Remove { name: k.clone() }).collect();
+    store::apply_all(env, scope, &removes)?;
+    // Secrets from an Az-written file must not reach PowerShell.
+    Ok(Some(store::project::account(&obj(&account))))
 }

@@ -9,8 +9,10 @@ use serde_json::Value;
 mod auth;
 mod auth_glue;
 mod config;
+mod context;
 mod diag;
 mod engine;
+pub(crate) mod environment;
 
 /// Quick operations: one request, one result.
 pub fn call(req: &Request) -> AzResult<Value> {
@@ -19,6 +21,8 @@ pub fn call(req: &Request) -> AzResult<Value> {
         "diag" => diag::call(req),
         "auth" => auth::call(req),
         "config" => config::call(req),
+        "context" | "autosave" => context::call(req),
+        "environment" => environment::call(req),
         _ => Err(unknown(req)),
     }
 }
