@@ -75,8 +75,7 @@ Describe 'Interactive browser' {
     AfterEach { $env:BROWSER = $null; $env:DISPLAY = $null }
     It 'signs in through the authorize page and the loopback redirect (PKCE, state, nonce)' {
         $log = Join-Path $script:TestHome 'browser.log'
-        $env:AZRS_TEST_BROWSER_LOG = $log
-        $env:BROWSER = "$($script:Pwsh) -NoProfile -File $(Join-Path $PSScriptRoot 'fake-browser.ps1')"
+        $env:BROWSER = "$($script:Pwsh) -NoProfile -File $(Join-Path $PSScriptRoot 'fake-browser.ps1') -Log $log"
         $p = Connect-AzAccount -Environment AzRsEmulator -WarningAction SilentlyContinue -InformationVariable info -InformationAction SilentlyContinue
         $p.Context.Account.Id | Should -Be 'alice@contoso.onmicrosoft.com'
         $p.Context.Account.ExtendedProperties.HomeAccountId | Should -Not -BeNullOrEmpty
@@ -105,6 +104,7 @@ Describe 'Subscription picker (login experience v2)' {
 Import-Module '$($script:Psd1)'
 `$emu = Get-Content '$(Join-Path $script:TestHome 'emu.json')' -Raw | ConvertFrom-Json
 Register-TestEnvironment `$emu
+if (`$env:AZRS_TEST_PICKER_OFF) { `$null = Update-AzConfig -LoginExperienceV2 Off -Scope Process }
 `$cred = [pscredential]::new('alice@contoso.onmicrosoft.com', (ConvertTo-SecureString 'Pa55w.rd-alice' -AsPlainText -Force))
 `$p = Connect-AzAccount -Credential `$cred -Environment AzRsEmulator -WarningAction SilentlyContinue
 'CHOSEN=' + `$p.Context.Subscription.Id
@@ -112,8 +112,11 @@ Register-TestEnvironment `$emu
         $script:Emu | Select-Object * -ExcludeProperty Process | ConvertTo-Json | Set-Content (Join-Path $script:TestHome 'emu.json')
         function Invoke-Picker {
             # A new pwsh whose host reads the answers from redirected standard input.
-            param([string[]]$Lines)
+            param([string]$ProfileDir, [string[]]$Lines, [switch]$Off)
             $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+            $null = New-Item -ItemType Directory -Force -Path $ProfileDir
+            if ($Off) { $psi.Environment['AZRS_TEST_PICKER_OFF'] = '1' }
+            $psi.Environment['HOME'] = $ProfileDir; $psi.Environment['XDG_DATA_HOME'] = Join-Path $ProfileDir '.local/share'
             foreach ($a in '-NoProfile', '-File', $script:PickerScript) { $psi.ArgumentList.Add($a) }
             $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
             $psi.UseShellExecute = $false
@@ -126,7 +129,8 @@ Register-TestEnvironment `$emu
         }
     }
     It 'shows Az''s table and takes a number' {
-        $out = Invoke-Picker '2'
+        $script:PickerHome = Join-Path $script:TestHome 'picker-a'
+        $out = Invoke-Picker $script:PickerHome '2'
         $out | Should -Match '\[Tenant and subscription selection\]'
         $out | Should -Match 'No    Subscription name\s+Subscription ID\s+Tenant name'
         $out | Should -Match 'Select a tenant and subscription: '
@@ -134,10 +138,22 @@ Register-TestEnvironment `$emu
         $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f1'
     }
     It 'explains out-of-range and not-a-number answers, then asks again' {
-        $out = Invoke-Picker '9', 'abc', '', '4'
+        $out = Invoke-Picker (Join-Path $script:TestHome 'picker-b') '9', 'abc', '', '4'
         $out | Should -Match 'Selected subscription is out of range, please type a correct number.'
         $out | Should -Match 'Typed subscription is not a number.'
         $out | Should -Match 'Please type a number to select a subscription.'
         $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f5'
+    }
+    It 'marks the last-used subscription as the default and keeps it on Enter' {
+        $out = Invoke-Picker $script:PickerHome ''
+        $out | Should -Match '\[2\] \* Contoso Production'
+        $out | Should -Match "The default is marked with an \*; the default tenant is 'Contoso' and subscription is 'Contoso Production \(00000000-0000-0000-0000-0000000000f1\)'."
+        $out | Should -Match 'Select a tenant and subscription \(type a number or Enter to accept default\): '
+        $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f1'
+    }
+    It 'is not shown when LoginExperienceV2 is Off (Az''s default rule instead)' {
+        $out = Invoke-Picker (Join-Path $script:TestHome 'picker-c') @() -Off
+        $out | Should -Not -Match 'Tenant and subscription selection'
+        $out | Should -Match 'CHOSEN=00000000-0000-0000-0000-0000000000f1'
     }
 }

@@ -72,13 +72,15 @@ Describe '$env: settings made in the session take effect' {
 Describe 'No secret or token in any output stream, error, -Debug log or file' {
     It 'keeps secrets, passwords and tokens out of everything it writes' {
         $bad = [pscredential]::new('00000000-0000-0000-0000-0000000000c1', (ConvertTo-SecureString 'Wrong.Secret-zzz' -AsPlainText -Force))
+        # -Debug would mean Inquire in Windows PowerShell and prompts in -NonInteractive: use the preference.
+        $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'
         $all = & {
-            Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -Debug -Verbose | Format-List * | Out-String
+            Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator | Format-List * | Out-String
             Get-AzContext -ErrorAction SilentlyContinue | Format-List * | Out-String
-            Get-AzAccessToken -ResourceUrl 'https://scan.example/' -Debug | Format-List * | Out-String
-            Get-AzSubscription -Debug | Format-List * | Out-String
-            try { Connect-AzAccount -ServicePrincipal -Credential $bad -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -Debug } catch { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String }
-            Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator -Debug -Verbose | Format-List * | Out-String
+            Get-AzAccessToken -ResourceUrl 'https://scan.example/' | Format-List * | Out-String
+            Get-AzSubscription | Format-List * | Out-String
+            try { Connect-AzAccount -ServicePrincipal -Credential $bad -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator } catch { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String }
+            Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator | Format-List * | Out-String
         } *>&1 | Out-String
         $token = ConvertFrom-TestSecure (Get-AzAccessToken).Token
         $files = Get-ChildItem -Path $script:TestHome -Recurse -File -Filter '*.json' | ForEach-Object { Get-Content $_.FullName -Raw }

@@ -436,6 +436,15 @@ async fn choose(ctx: &OpContext, a: &ConnectArgs, d: &Discovery, is_user: bool, 
 /// draws the table and reads the answer with $Host.UI.ReadLine (see Connect-AzAccount.ps1).
 async fn pick(ctx: &OpContext, d: &Discovery) -> AzResult<(usize, usize)> {
     let mut rows: Vec<(usize, usize)> = d.tenants.iter().enumerate().flat_map(|(ti, t)| (0..t.subscriptions.len()).map(move |si| (ti, si))).collect();
+    // A subscription seen from several tenants (managed by another) is listed once: in its home tenant.
+    let listed_at_home = |id: &str, home: &str| d.tenants.iter().any(|t| t.tenant.id.eq_ignore_ascii_case(home) && t.subscriptions.iter().any(|s| s.id.eq_ignore_ascii_case(id)));
+    rows.retain(|(ti, si)| {
+        let s = &d.tenants[*ti].subscriptions[*si];
+        match s.home_tenant_id.as_deref() {
+            Some(h) if !h.eq_ignore_ascii_case(&d.tenants[*ti].tenant.id) => !listed_at_home(&s.id, h),
+            _ => true,
+        }
+    });
     let tname = |ti: usize| d.tenants[ti].tenant.display_name.clone().unwrap_or_else(|| d.tenants[ti].tenant.id.clone());
     rows.sort_by(|x, y| (tname(x.0).to_lowercase(), d.tenants[x.0].subscriptions[x.1].name.to_lowercase()).cmp(&(tname(y.0).to_lowercase(), d.tenants[y.0].subscriptions[y.1].name.to_lowercase())));
     let last = glue::last_used_subscription(&ctx.env);
