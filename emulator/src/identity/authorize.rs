@@ -37,7 +37,8 @@ pub fn redirect_allowed(app: &Application, redirect_uri: &str) -> bool {
     app.redirect_uris.iter().any(|r| {
         r == redirect_uri
             || url::Url::parse(r)
-                .map(|reg| is_loopback(&reg) && is_loopback(&u) && reg.host_str() == u.host_str() && reg.path().trim_end_matches('/') == u.path().trim_end_matches('/'))
+                // Any port, and localhost / 127.0.0.1 / [::1] interchangeable (protocol §12.5).
+                .map(|reg| is_loopback(&reg) && is_loopback(&u) && reg.path().trim_end_matches('/') == u.path().trim_end_matches('/'))
                 .unwrap_or(false)
     })
 }
