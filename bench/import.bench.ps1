@@ -1,0 +1,92 @@
+<#
+    Import and call costs of AzRs, in fresh `pwsh -NoProfile` processes (medians of -Runs each):
+    - bare pwsh (`-c 1`) vs `Import-Module AzRs`: the import cost over bare pwsh (target <= 100 ms);
+    - Import-Module timed inside the process (less noise than process launch times);
+    - the first cmdlet (Get-AzConfig: loads the native library, reads the env, one engine call);
+    - warm per-call costs in one process: Get-AzConfig, Invoke-AzRsNative with and without the
+      env block, and its parts (request building, P/Invoke round trip, ConvertFrom-Json).
+    HOME points at an empty temp folder, so no real profile is read.
+#>
+param([string]$Root, [int]$Runs = 10)
+$ErrorActionPreference = 'Stop'
+$psd1 = Join-Path $Root 'AzRs.psd1'
+$pwsh = (Get-Process -Id $PID).Path
+
+function Get-Median([double[]]$Values) {
+    $s = $Values | Sort-Object
+    $n = $s.Count
+    if ($n % 2) { return $s[($n - 1) / 2] }
+    return ($s[$n / 2 - 1] + $s[$n / 2]) / 2
+}
+
+function Measure-Launch([string]$Command) {
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $out = & $pwsh -NoProfile -NonInteractive -Command $Command
+    $sw.Stop()
+    if ($LASTEXITCODE -ne 0) { throw "pwsh failed: $Command`n$out" }
+    return [pscustomobject]@{ Ms = $sw.Elapsed.TotalMilliseconds; Out = $out }
+}
+
+$benchHome = Join-Path ([System.IO.Path]::GetTempPath()) ('azrs-bench-' + [guid]::NewGuid().ToString('N'))
+$null = New-Item -ItemType Directory -Path $benchHome
+$savedHome = $env:HOME
+$env:HOME = $benchHome
+try {
+    $q = "'" + ($psd1 -replace "'", "''") + "'"
+    $timeImport = "`$sw=[Diagnostics.Stopwatch]::StartNew(); Import-Module $q; `$sw.Stop(); `$sw.Elapsed.TotalMilliseconds"
+    $timeFirst = "Import-Module $q; `$sw=[Diagnostics.Stopwatch]::StartNew(); `$null = Get-AzConfig; `$sw.Stop(); `$sw.Elapsed.TotalMilliseconds"
+    # CPU time of the whole process, printed by itself at the end: far less sensitive than wall
+    # time to other work on a shared machine.
+    $cpu = '; [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds'
+    $null = Measure-Launch '1'   # warm the disk cache
+    $null = Measure-Launch "Import-Module $q"
+    $bare = @(); $import = @(); $inProc = @(); $first = @(); $bareCpu = @(); $importCpu = @()
+    for ($i = 0; $i -lt $Runs; $i++) {
+        # Interleaved, so drift in machine load hits both sides alike.
+        $r = Measure-Launch ('1' + $cpu)
+        $bare += $r.Ms
+        $bareCpu += [double]($r.Out | Select-Object -Last 1)
+        $r = Measure-Launch ($timeImport + $cpu)
+        $import += $r.Ms
+        $inProc += [double]($r.Out | Select-Object -Last 2 | Select-Object -First 1)
+        $importCpu += [double]($r.Out | Select-Object -Last 1)
+        $first += [double]((Measure-Launch $timeFirst).Out | Select-Object -Last 1)
+    }
+    $bareMs = Get-Median $bare
+    $importMs = Get-Median $import
+    [pscustomobject]@{ Name = 'bare pwsh -NoProfile -c 1'; Value = [math]::Round($bareMs, 1); Unit = 'ms'; Ratio = 1.0; Note = "median of $Runs launches" }
+    [pscustomobject]@{ Name = 'pwsh + Import-Module AzRs'; Value = [math]::Round($importMs, 1); Unit = 'ms'; Ratio = [math]::Round($importMs / $bareMs, 2); Note = '' }
+    [pscustomobject]@{ Name = 'import cost over bare pwsh'; Value = [math]::Round($importMs - $bareMs, 1); Unit = 'ms'; Ratio = $null; Note = 'target <= 100 ms' }
+    $bareCpuMs = Get-Median $bareCpu
+    $importCpuMs = Get-Median $importCpu
+    [pscustomobject]@{ Name = 'CPU: bare pwsh'; Value = [math]::Round($bareCpuMs, 1); Unit = 'ms cpu'; Ratio = 1.0; Note = 'user+sys of the process' }
+    [pscustomobject]@{ Name = 'CPU: pwsh + Import-Module AzRs'; Value = [math]::Round($importCpuMs, 1); Unit = 'ms cpu'; Ratio = [math]::Round($importCpuMs / $bareCpuMs, 2); Note = '' }
+    [pscustomobject]@{ Name = 'CPU: import cost over bare pwsh'; Value = [math]::Round($importCpuMs - $bareCpuMs, 1); Unit = 'ms cpu'; Ratio = $null; Note = 'load-independent view of the same' }
+    [pscustomobject]@{ Name = 'Import-Module (timed in process)'; Value = [math]::Round((Get-Median $inProc), 1); Unit = 'ms'; Ratio = $null; Note = '' }
+    [pscustomobject]@{ Name = 'first cmdlet: Get-AzConfig'; Value = [math]::Round((Get-Median $first), 1); Unit = 'ms'; Ratio = $null; Note = 'loads the engine' }
+
+    # Warm per-call costs, in one process.
+    $warm = @"
+Import-Module $q
+`$m = Get-Module AzRs
+`$null = Get-AzConfig
+function T([int]`$n, [scriptblock]`$b) { for (`$i = 0; `$i -lt 20; `$i++) { `$null = & `$b }; `$sw = [Diagnostics.Stopwatch]::StartNew(); for (`$i = 0; `$i -lt `$n; `$i++) { `$null = & `$b }; `$sw.Stop(); `$sw.Elapsed.TotalMilliseconds * 1000 / `$n }
+'Get-AzConfig -CheckForUpgrade=' + (T 300 { Get-AzConfig -CheckForUpgrade })
+'Invoke-AzRsNative engine.info (no env)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'engine.info' -NoEnvironment } })
+'Invoke-AzRsNative diag.echo (env block)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'diag.echo' -Arguments @{ a = 1; b = 'x' } } })
+'  part: ConvertTo-AzRsRequest with env=' + (T 1000 { & `$m { ConvertTo-AzRsRequest -Op 'diag.echo' -Arguments @{ a = 1; b = 'x' } } })
+'  part: P/Invoke round trip (-Raw, no env)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'engine.info' -NoEnvironment -Raw } })
+'  part: ConvertFrom-Json of a small result=' + (T 1000 { ConvertFrom-Json '{"version":"0.1.0","abi":1,"os":"linux","arch":"x86_64"}' })
+'  part: empty scriptblock in module scope=' + (T 1000 { & `$m { } })
+"@
+    $lines = (Measure-Launch $warm).Out
+    foreach ($line in $lines) {
+        $name, $value = $line -split '=', 2
+        [pscustomobject]@{ Name = "warm: $name"; Value = [math]::Round([double]$value, 1); Unit = 'us/call'; Ratio = $null; Note = '' }
+    }
+}
+finally {
+    $env:HOME = $savedHome
+    # Only the folder made above (its name is unique), never a HOME.
+    if ((Split-Path -Leaf $benchHome).StartsWith('azrs-bench-')) { Remove-Item -Recurse -Force $benchHome -ErrorAction SilentlyContinue }
+}
