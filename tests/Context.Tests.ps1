@@ -93,10 +93,22 @@ Describe 'Az-written files load' {
 
     It 'shows contexts in the Az.Accounts table, grouped by tenant' {
         $null = New-TestHome -Fixture 'modern-user.json'
-        $text = Get-AzContext -ListAvailable | Format-Table | Out-String
+        $text = Get-AzContext -ListAvailable | Format-Table | Out-String -Width 300
         $text | Should -Match 'Tenant: Contoso \(72f988bf-0000-0000-0000-000000000000\)'
         $text | Should -Match 'SubscriptionName\s+SubscriptionId\s+Account\s+Environment'
         $text | Should -Match 'Contoso Prod\s+11111111-1111-1111-1111-111111111111\s+alice@contoso.com\s+AzureCloud'
+    }
+}
+
+Describe 'Tab completion' {
+    It 'completes context names (quoted) and environment names' {
+        $null = New-TestHome -Fixture 'modern-user.json'
+        $r = TabExpansion2 -inputScript 'Select-AzContext -Name Contoso' -cursorColumn 'Select-AzContext -Name Contoso'.Length
+        @($r.CompletionMatches.CompletionText) | Should -Be @("'$script:Prod'", "'$script:Dev'")
+        $r = TabExpansion2 -inputScript 'Rename-AzContext -SourceName Contoso' -cursorColumn 'Rename-AzContext -SourceName Contoso'.Length
+        @($r.CompletionMatches).Count | Should -Be 2
+        $r = TabExpansion2 -inputScript 'Get-AzEnvironment -Name AzureU' -cursorColumn 'Get-AzEnvironment -Name AzureU'.Length
+        @($r.CompletionMatches.CompletionText) | Should -Be @('AzureUSGovernment')
     }
 }
 
@@ -109,6 +121,16 @@ Describe 'Changes reach the file and other processes' {
         $bytes = [System.IO.File]::ReadAllBytes((Join-Path $azure 'AzureRmContext.json'))
         $bytes[0..2] | Should -Be @(0xEF, 0xBB, 0xBF)
         (Invoke-SecondProcess '(Get-AzContext).Name | ConvertTo-Json') | Should -Be $script:Dev
+    }
+
+    It 'Get-AzContext -ListAvailable reflects changes after being cached' {
+        $null = New-TestHome -Fixture 'modern-user.json'
+        @(Get-AzContext -ListAvailable).Count | Should -Be 2
+        @(Get-AzContext -ListAvailable).Count | Should -Be 2
+        Rename-AzContext -SourceName $script:Dev -TargetName 'dev' | Out-Null
+        @(Get-AzContext -ListAvailable).Name | Should -Be @($script:Prod, 'dev')
+        Set-AzContext -Subscription $script:S1 -Name 'copy' | Out-Null
+        @(Get-AzContext -ListAvailable).Count | Should -Be 3
     }
 
     It 'Select-AzContext takes a context from the pipeline' {
@@ -166,8 +188,7 @@ Describe 'Changes reach the file and other processes' {
         $file.DefaultContextKey | Should -Be 'mine'
         (Select-AzSubscription -SubscriptionId $script:S1).Name | Should -Be $script:Prod
         (Get-ContextFile $azure).DefaultContextKey | Should -Be $script:Prod
-        Set-AzContext -Subscription 'nope' -ErrorVariable ev -ErrorAction SilentlyContinue
-        $ev[0].FullyQualifiedErrorId | Should -Be 'SubscriptionNotFound,Set-AzContext'
+        { Set-AzContext -Subscription 'nope' } | Should -Throw -ErrorId 'SubscriptionNotFound,Set-AzContext'
     }
 
     It 'Set-AzContext -Tenant and -ExtendedProperty, and -Context from the pipeline' {
@@ -201,8 +222,7 @@ Describe 'Changes reach the file and other processes' {
         $i = Import-AzContext -Path $saved
         $i.Context.Name | Should -Be $script:Prod
         Get-ContextNames (Get-ContextFile $azure) | Should -Be @($script:Prod, $script:Dev)
-        Import-AzContext -Path (Join-Path $azure 'missing.json') -ErrorVariable ev -ErrorAction SilentlyContinue
-        $ev[0].FullyQualifiedErrorId | Should -Be 'ContextFileNotFound,Import-AzContext'
+        { Import-AzContext -Path (Join-Path $azure 'missing.json') } | Should -Throw -ErrorId 'ContextFileNotFound,Import-AzContext'
     }
 
     It 'Disable/Enable-AzContextAutosave write AzureRmContextSettings.json' {
@@ -213,9 +233,9 @@ Describe 'Changes reach the file and other processes' {
         $s.PSObject.TypeNames[0] | Should -Be 'Microsoft.Azure.Commands.Common.Authentication.ContextAutosaveSettings'
         $raw = [System.IO.File]::ReadAllText((Join-Path $azure 'AzureRmContextSettings.json'))
         $raw | Should -BeLike '{"Mode":"Process","ContextDirectory":null,*'
-        # Autosave off: changes stay in this process.
+        # Autosave off: changes stay in this process (which keeps the contexts it had).
         $before = [System.IO.File]::ReadAllBytes((Join-Path $azure 'AzureRmContext.json'))
-        Select-AzContext -Name $script:Dev | Out-Null
+        (Select-AzContext -Name $script:Dev -ErrorAction Stop).Name | Should -Be $script:Dev
         [System.IO.File]::ReadAllBytes((Join-Path $azure 'AzureRmContext.json')) | Should -Be $before
         $e = Enable-AzContextAutosave
         $e.Mode | Should -Be 'CurrentUser'

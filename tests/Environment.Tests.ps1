@@ -63,7 +63,7 @@ Describe 'Get-AzEnvironment' {
 
     It 'shows Az.Accounts columns' {
         $null = New-TestHome
-        $text = Get-AzEnvironment | Format-Table | Out-String
+        $text = Get-AzEnvironment | Format-Table | Out-String -Width 300
         $text | Should -Match 'Name\s+Resource Manager Url\s+ActiveDirectory Authority'
         $text | Should -Match 'AzureCloud\s+https://management.azure.com/\s+https://login.microsoftonline.com/'
     }

@@ -33,7 +33,8 @@ function Set-AzContext {
 
         [string]$Name,
 
-        [System.Collections.Generic.IDictionary[string, string]]$ExtendedProperty,
+        # IDictionary[string,string] in Az; any dictionary here (a hashtable binds to it in both editions).
+        [System.Collections.IDictionary]$ExtendedProperty,
 
         [switch]$Force,
 
@@ -60,7 +61,7 @@ function Set-AzContext {
         if ($Name) { $arguments.name = $Name }
         if ($ExtendedProperty) {
             $props = [ordered]@{}
-            foreach ($k in $ExtendedProperty.Keys) { $props[$k] = $ExtendedProperty[$k] }
+            foreach ($k in $ExtendedProperty.Keys) { $props[[string]$k] = [string]$ExtendedProperty[$k] }
             $arguments.extendedProperty = $props
         }
         $arguments.scope = Get-AzRsScopeArgument $PSBoundParameters

@@ -95,6 +95,8 @@ pub fn call(req: &Request) -> AzResult<Value> {
         }
         "autosave.enable" | "autosave.disable" => {
             let mode = if req.op == "autosave.enable" { Mode::CurrentUser } else { Mode::Process };
+            // Az loaded the profile at import; load it now so switching modes keeps the contexts.
+            store::with_profile(env, |_| ())?;
             let s = match scope.unwrap_or(Scope::CurrentUser) {
                 Scope::CurrentUser => {
                     let s = settings::save_mode(env, mode)?;

@@ -180,11 +180,14 @@ impl Profile {
     /// The file bytes Az would write: UTF-8 BOM, Newtonsoft indentation (2 spaces), platform
     /// newline, never a context named "Default".
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut doc = self.doc.clone();
-        if let Some(Value::Object(c)) = doc.get_mut("Contexts") {
-            c.shift_remove("Default");
+        if self.contexts().contains_key("Default") {
+            let mut doc = self.doc.clone();
+            if let Some(Value::Object(c)) = doc.get_mut("Contexts") {
+                c.shift_remove("Default");
+            }
+            return serialize_az(&Value::Object(doc), true);
         }
-        serialize_az(&Value::Object(doc), true)
+        serialize_obj(&self.doc, true)
     }
 }
 
@@ -200,18 +203,32 @@ fn opt_eq_ci(a: Option<&str>, b: Option<&str>) -> bool {
 /// when empty, the same string escapes (it also escapes U+0085, U+2028, U+2029), and
 /// `Environment.NewLine` line ends. `bom` prepends EF BB BF (StreamWriter with Encoding.UTF8).
 pub fn serialize_az(v: &Value, bom: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * 1024);
+    write_az(|w| serde_json::to_writer_pretty(w, v), bom)
+}
+
+fn serialize_obj(o: &Obj, bom: bool) -> Vec<u8> {
+    write_az(|w| serde_json::to_writer_pretty(w, o), bom)
+}
+
+fn write_az(f: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>, bom: bool) -> Vec<u8> {
+    let mut body = Vec::with_capacity(256 * 1024);
     if bom {
-        out.extend_from_slice(b"\xEF\xBB\xBF");
+        body.extend_from_slice(b"\xEF\xBB\xBF");
     }
-    let body = serde_json::to_vec_pretty(v).expect("JSON values always serialize");
-    // Raw U+0085/U+2028/U+2029 can only occur inside strings: escape them as Newtonsoft does.
+    f(&mut body).expect("JSON values always serialize");
+    // Fast path: nothing to rewrite (no CRLF wanted, no U+0085/U+2028/U+2029 in any string).
+    let special = |b: &u8| *b == 0xC2 || *b == 0xE2;
+    if !cfg!(windows) && !body.iter().any(special) {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len() + body.len() / 20);
     let mut i = 0;
     while i < body.len() {
         let b = body[i];
         if b == b'\n' && cfg!(windows) {
             out.extend_from_slice(b"\r\n");
         } else if b == 0xC2 && body.get(i + 1) == Some(&0x85) {
+            // Raw U+0085/U+2028/U+2029 can only occur inside strings: escape them as Newtonsoft does.
             out.extend_from_slice(b"\\u0085");
             i += 1;
         } else if b == 0xE2 && body.get(i + 1) == Some(&0x80) && matches!(body.get(i + 2), Some(0xA8) | Some(0xA9)) {
