@@ -5,6 +5,7 @@
 //! Engine modules never know about PowerShell: they receive what they need (including the
 //! environment variables PowerShell sees) in the request.
 
+pub mod cache;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;

@@ -6,6 +6,7 @@ use crate::error::{AzError, AzResult};
 use crate::request::Request;
 use serde_json::Value;
 
+mod cache;
 mod diag;
 mod engine;
 
@@ -13,6 +14,7 @@ mod engine;
 pub fn call(req: &Request) -> AzResult<Value> {
     match req.area() {
         "engine" => engine::call(req),
+        "cache" => cache::call(req),
         "diag" => diag::call(req),
         _ => Err(unknown(req)),
     }
