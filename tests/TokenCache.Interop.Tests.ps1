@@ -167,7 +167,7 @@ Describe 'Token cache shared with Az.Accounts (MSAL.NET) - <_>' -ForEach @(if ($
             $bytes.Length | Should -Be 0
             $items = & secret-tool search --all MsalClientID Microsoft.Developer.IdentityService 2>&1 | Out-String
             $items | Should -Match 'label = msal\.cache\.cae'
-            $items | Should -Match 'attribute\.xdg:schema = msal\.cache'
+            $items | Should -Match '(?m)^schema = msal\.cache$'
             $items | Should -Match 'attribute\.Microsoft\.Developer\.IdentityService = 1\.0\.0\.0'
             $secret = (& secret-tool lookup MsalClientID Microsoft.Developer.IdentityService Microsoft.Developer.IdentityService 1.0.0.0 | Out-String).Trim()
             $json = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secret)) | ConvertFrom-Json
