@@ -15,9 +15,11 @@
     5. The first service-principal sign-in in a warm session (module imported, one cheap command
        run, no injected latency), and MSAL.NET's first acquisition in a fresh pwsh.
 #>
-param([int]$Iterations = 20, [int]$TokenCalls = 2000)
+param([string]$Root = (Split-Path $PSScriptRoot -Parent), [int]$Runs = 20, [int]$TokenCalls = 2000)
 $ErrorActionPreference = 'Stop'
-$root = Split-Path $PSScriptRoot -Parent
+$root = $Root
+$Iterations = [Math]::Max(5, $Runs)
+$saved = @{ HOME = $env:HOME; USERPROFILE = $env:USERPROFILE; XDG_DATA_HOME = $env:XDG_DATA_HOME; SSL_CERT_FILE = $env:SSL_CERT_FILE }
 . (Join-Path $root 'tests/SignIn.Helpers.ps1')
 $pwsh = (Get-Process -Id $PID).Path
 $msalDir = Join-Path $root '../shared/peers/msal-net'
@@ -131,8 +133,20 @@ try {
 }
 finally { Stop-TestEmulator $many }
 
-$out = Join-Path $PSScriptRoot 'results'
-$null = New-Item -ItemType Directory -Force -Path $out
-$results | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $out 'signin.json')
-$results | ConvertTo-Json -Depth 5
+foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
 Remove-Item -Recurse -Force $benchHome -ErrorAction SilentlyContinue
+
+function Row { param($Name, $Value, $Unit, $Ratio, $Note) [pscustomobject]@{ Name = $Name; Value = $Value; Unit = $Unit; Ratio = $Ratio; Note = $Note } }
+$sp = $results.spSignIn
+Row 'SP sign-in, 20 ms/request' $sp.latency20Ms 'ms' $sp.ratioToIdeal "ideal = $($sp.minimumDepth) x 20 ms + no-latency $($sp.noLatencyMs) ms; budget 1.1x = $($sp.budgetMs) ms"
+Row 'MSAL.NET AcquireTokenForClient, 20 ms/request' $sp.msalNetLatency20Ms 'ms' ([Math]::Round($sp.latency20Ms / $sp.msalNetLatency20Ms, 2)) 'Ratio = AzRs / MSAL.NET (same pwsh, new app each time)'
+Row 'SP sign-in, no latency' $sp.noLatencyMs 'ms' $null 'warm session'
+Row 'First SP sign-in in a warm session' $sp.firstInWarmSessionMs 'ms' ([Math]::Round($sp.firstInWarmSessionMs / 50, 2)) 'target 50 ms (Ratio = value / 50)'
+Row 'MSAL.NET first acquisition, fresh pwsh' $sp.msalNetFirstInFreshPwshMs 'ms' $null 'JIT, TLS, discovery'
+Row '52 tenants x 20 subs: Connect-AzAccount (user)' $results.manyTenants.connectMs 'ms' $null 'token + /tenants + per-tenant token + /subscriptions = 4 depths (discovery 3), 20 ms each'
+$w = $results.warmToken
+Row 'Warm Get-AzAccessToken' $w.getAzAccessTokenUs 'us' ([Math]::Round($w.getAzAccessTokenUs / 200, 2)) 'target 200 us (Ratio = value / 200)'
+Row 'Engine cache hit (one native call)' $w.engineCacheHitUs 'us' ([Math]::Round($w.engineCacheHitUs / $w.msalNetCacheHitUs, 2)) 'Ratio = AzRs / MSAL.NET'
+Row 'MSAL.NET AcquireTokenForClient cache hit' $w.msalNetCacheHitUs 'us' $null ''
+$n = $results.newProcess
+Row 'New process: Import-Module + Get-AzAccessToken over bare pwsh' $n.overBareMs 'ms' ([Math]::Round($n.overBareMs / 150, 2)) "bare pwsh $($n.barePwshMs) ms; target 150 ms over (Ratio = value / 150)"

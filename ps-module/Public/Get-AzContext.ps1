@@ -13,13 +13,14 @@ function Get-AzContext {
         [Parameter(ParameterSetName = 'ListAllContexts', Mandatory)]
         [switch]$ListAvailable,
 
-        # TODO(sign-in): rebuild contexts from the token cache's accounts. Accepted, no effect yet.
+        # Adds contexts for accounts found in the shared token cache (other sessions, Az.Accounts).
         [Parameter(ParameterSetName = 'ListAllContexts')]
         [switch]$RefreshContextFromTokenCache,
 
         [Alias('AzContext', 'AzureRmContext', 'AzureCredential')]
         [psobject]$DefaultProfile
     )
+    if ($RefreshContextFromTokenCache) { $null = Invoke-AzRsNative -Op 'auth.refreshContexts' -Cmdlet $PSCmdlet }
     $arguments = @{ listAvailable = [bool]$ListAvailable }
     if ($Name) { $arguments.name = $Name }
     $cache = $script:AzRsContextListCache

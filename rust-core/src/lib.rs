@@ -9,6 +9,7 @@ pub mod auth;
 pub mod discovery;
 pub mod config;
 pub mod cloud;
+pub mod cache;
 pub mod error;
 pub mod ffi;
 pub mod fsutil;

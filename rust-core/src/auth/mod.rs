@@ -88,6 +88,9 @@ pub struct Token {
     /// `uid.utid` from client_info, for user tokens.
     #[serde(default)]
     pub home_account_id: Option<String>,
+    /// The raw `client_info` (the shared cache derives the account from it).
+    #[serde(default)]
+    pub client_info: Option<String>,
     #[serde(default)]
     pub foci: Option<String>,
     /// The tenant the token was issued for.
@@ -151,6 +154,7 @@ pub fn token_from_response(body: &Value, requested_scope: &str, tenant_hint: &st
         ext_expires_on: body.get("ext_expires_in").and_then(num).map(|s| now + s),
         scope: body.get("scope").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(requested_scope).to_string(),
         home_account_id,
+        client_info: body.get("client_info").and_then(Value::as_str).map(str::to_string),
         foci: body.get("foci").and_then(Value::as_str).map(str::to_string),
         tenant_id,
         user_id,

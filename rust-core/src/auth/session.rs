@@ -6,6 +6,7 @@
 use super::managed_identity::{self, Selector};
 use super::net::Log;
 use super::{client_certificate, client_secret, federated, refresh, Authority, Token, POWERSHELL_CLIENT_ID};
+use crate::cache;
 use crate::discovery::BoxFut;
 use crate::error::{AzError, AzResult, Category};
 use crate::Env;
@@ -84,12 +85,15 @@ impl Account {
 /// Asks PowerShell to do something only it can (sign with a certificate from the .NET store).
 pub type Prompt = Arc<dyn Fn(Value) -> BoxFut<AzResult<Value>> + Send + Sync>;
 
-// ---- storage: in-process view + the shared cache -------------------------------------------
+// ---- storage: the shared MSAL cache + secret store (cache room), memory for the rest --------
+//
+// User, service-principal and client-assertion tokens go to Az.Accounts' shared MSAL cache
+// (msal.cache.cae), so every PowerShell process of the user, AzRs or Az.Accounts, finds them.
+// Managed-identity and given (-AccessToken) tokens stay in this process, as in Az.
 
 #[derive(Default)]
 struct Mem {
     at: HashMap<String, Token>,
-    rt: HashMap<String, String>,
     secrets: HashMap<String, String>,
 }
 
@@ -99,60 +103,160 @@ fn at_key(client_id: &str, account: &str, tenant: &str, scope: &str) -> String {
     format!("{}|{}|{}|{}", client_id.to_ascii_lowercase(), account.to_ascii_lowercase(), tenant.to_ascii_lowercase(), scope.to_ascii_lowercase())
 }
 
-/// Where tokens for an account are filed: users by home account id, apps by app id.
-fn owner(account: &Account) -> (String, String) {
+/// Whose tokens: (client id, home account id for users).
+fn owner(account: &Account) -> (String, Option<String>) {
     match account.kind {
-        Kind::User => (POWERSHELL_CLIENT_ID.to_string(), account.home_account_id.clone().unwrap_or_else(|| account.id.clone())),
-        _ => (account.id.clone(), String::new()),
+        Kind::User => (POWERSHELL_CLIENT_ID.to_string(), account.home_account_id.clone()),
+        _ => (account.id.clone(), None),
     }
 }
 
-pub fn save_token(_env: &Env, account: &Account, requested_scope: &str, token: &Token) {
-    let (client, acct) = owner(account);
-    let mut m = MEM.lock().expect("token memory");
-    m.at.insert(at_key(&client, &acct, &token.tenant_id, requested_scope), token.clone());
-    if let (Some(rt), Some(home)) = (&token.refresh_token, &token.home_account_id) {
-        m.rt.insert(home.to_ascii_lowercase(), rt.clone());
+fn shared(account: &Account) -> bool {
+    matches!(account.kind, Kind::User | Kind::ServicePrincipal | Kind::ClientAssertion)
+}
+
+/// `login.microsoftonline.com` (or `127.0.0.1:port`): the cache's "environment".
+pub fn authority_env(authority: &str) -> String {
+    url::Url::parse(authority)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() }))
+        .unwrap_or_default()
+}
+
+fn token_cache(env: &Env) -> AzResult<cache::TokenCacheStore> {
+    cache::TokenCacheStore::open(env, cache::CAE_CACHE)
+}
+
+pub fn save_token(env: &Env, authority: &str, account: &Account, requested_scope: &str, token: &Token) -> AzResult<()> {
+    let (client, home) = owner(account);
+    if !shared(account) {
+        if let Ok(mut m) = MEM.lock() {
+            m.at.insert(at_key(&client, home.as_deref().unwrap_or(&account.id), &token.tenant_id, requested_scope), token.clone());
+        }
+        return Ok(());
     }
-}
-
-pub fn cached_token(_env: &Env, account: &Account, tenant: &str, scope: &str) -> Option<Token> {
-    let (client, acct) = owner(account);
-    let m = MEM.lock().ok()?;
-    m.at.get(&at_key(&client, &acct, tenant, scope)).filter(|t| t.expires_on - super::now() > MIN_VALIDITY_SECS).cloned()
-}
-
-fn refresh_token(_env: &Env, home_account_id: &str) -> Option<String> {
-    MEM.lock().ok()?.rt.get(&home_account_id.to_ascii_lowercase()).cloned()
-}
-
-/// Secret names: `ServicePrincipalSecret`, `CertificatePassword`, `ClientAssertion`, `AccessToken`.
-pub fn save_secret(_env: &Env, name: &str, account_id: &str, tenant: &str, value: &str) -> AzResult<()> {
-    MEM.lock().expect("secret memory").secrets.insert(format!("{name}|{}|{}", account_id.to_ascii_lowercase(), tenant.to_ascii_lowercase()), value.to_string());
+    let now = super::now();
+    let resp = cache::TokenResponse {
+        access_token: Some(token.access_token.clone()),
+        refresh_token: token.refresh_token.clone(),
+        id_token: token.id_token.clone(),
+        client_info: token.client_info.clone(),
+        expires_in: Some(token.expires_on - now),
+        ext_expires_in: token.ext_expires_on.map(|e| e - now),
+        refresh_in: None,
+        scope: Some(token.scope.clone()),
+        token_type: Some("Bearer".into()),
+        foci: token.foci.clone(),
+    };
+    let scopes = [requested_scope];
+    let host = authority_env(authority);
+    let info = cache::TokenRequestInfo { client_id: &client, authority_host: &host, authority_tenant: &token.tenant_id, requested_scopes: &scopes, now };
+    token_cache(env)?.write_token_response(&info, &resp)?;
     Ok(())
 }
 
-pub fn secret(_env: &Env, name: &str, account_id: &str, tenant: &str) -> Option<String> {
-    MEM.lock().ok()?.secrets.get(&format!("{name}|{}|{}", account_id.to_ascii_lowercase(), tenant.to_ascii_lowercase())).cloned()
+pub fn cached_token(env: &Env, authority: &str, account: &Account, tenant: &str, scope: &str) -> Option<Token> {
+    let (client, home) = owner(account);
+    if !shared(account) {
+        let m = MEM.lock().ok()?;
+        return m.at.get(&at_key(&client, home.as_deref().unwrap_or(&account.id), tenant, scope)).filter(|t| t.expires_on - super::now() > MIN_VALIDITY_SECS).cloned();
+    }
+    let host = authority_env(authority);
+    let scopes = [scope];
+    let q = cache::AccessTokenQuery {
+        home_account_id: home.as_deref(),
+        client_id: &client,
+        environment: &host,
+        realm: tenant,
+        scopes: &scopes,
+        min_validity: cache::DEFAULT_MIN_VALIDITY,
+    };
+    let at = token_cache(env).ok()?.find_access_token(&q).ok()??;
+    Some(Token {
+        access_token: at.secret.expose().to_string(),
+        expires_on: at.expires_on,
+        scope: at.target,
+        tenant_id: at.realm,
+        user_id: account.id.clone(),
+        home_account_id: at.home_account_id,
+        ..Default::default()
+    })
 }
 
-/// Forgets everything stored for an account: tokens, refresh tokens, secrets.
-pub fn forget_account(_env: &Env, account: &Account) {
-    let (client, acct) = owner(account);
-    let prefix = format!("{}|{}|", client.to_ascii_lowercase(), acct.to_ascii_lowercase());
-    if let Ok(mut m) = MEM.lock() {
-        m.at.retain(|k, _| !k.starts_with(&prefix));
-        if let Some(h) = &account.home_account_id {
-            m.rt.remove(&h.to_ascii_lowercase());
+fn refresh_token(env: &Env, authority: &str, home_account_id: &str) -> Option<String> {
+    let host = authority_env(authority);
+    let rt = token_cache(env).ok()?.find_refresh_token(home_account_id, &host, POWERSHELL_CLIENT_ID, true).ok()??;
+    Some(rt.secret.expose().to_string())
+}
+
+fn secret_kind(name: &str) -> Option<cache::SecretKind> {
+    Some(match name {
+        "ServicePrincipalSecret" => cache::SecretKind::ServicePrincipalSecret,
+        "CertificatePassword" => cache::SecretKind::CertificatePassword,
+        "ClientAssertion" => cache::SecretKind::ClientAssertion,
+        "AccessToken" => cache::SecretKind::AccessToken,
+        _ => return None,
+    })
+}
+
+/// Stored in the keyring (or the owner-only file fallback), never in AzureRmContext.json.
+pub fn save_secret(env: &Env, name: &str, account_id: &str, tenant: &str, value: &str) -> AzResult<()> {
+    match secret_kind(name) {
+        Some(kind) => cache::SecretStore::open(env)?.put(account_id, tenant, kind, &cache::Secret::new(value)),
+        None => {
+            if let Ok(mut m) = MEM.lock() {
+                m.secrets.insert(format!("{name}|{}|{}", account_id.to_ascii_lowercase(), tenant.to_ascii_lowercase()), value.to_string());
+            }
+            Ok(())
         }
-        let id = format!("|{}|", account.id.to_ascii_lowercase());
-        m.secrets.retain(|k, _| !k.contains(&id));
     }
 }
 
-pub fn forget_all(_env: &Env) {
+pub fn secret(env: &Env, name: &str, account_id: &str, tenant: &str) -> Option<String> {
+    match secret_kind(name) {
+        Some(kind) => cache::SecretStore::open(env).ok()?.get(account_id, tenant, kind).ok()?.map(|s| s.expose().to_string()),
+        None => MEM.lock().ok()?.secrets.get(&format!("{name}|{}|{}", account_id.to_ascii_lowercase(), tenant.to_ascii_lowercase())).cloned(),
+    }
+}
+
+/// Forgets everything stored for an account: tokens, refresh tokens, secrets (in `tenants`).
+pub fn forget_account(env: &Env, account: &Account, tenants: &[String]) -> AzResult<()> {
+    let (client, home) = owner(account);
+    if let Ok(mut m) = MEM.lock() {
+        let prefix = format!("{}|", client.to_ascii_lowercase());
+        m.at.retain(|k, _| !k.starts_with(&prefix));
+        let id = format!("|{}|", account.id.to_ascii_lowercase());
+        m.secrets.retain(|k, _| !k.contains(&id));
+    }
+    let store = token_cache(env)?;
+    match (&account.kind, home) {
+        (Kind::User, Some(h)) => {
+            store.remove_account(&h)?;
+        }
+        (Kind::User, None) => {}
+        _ => {
+            store.remove_app_tokens(&client, None)?;
+            let secrets = cache::SecretStore::open(env)?;
+            for t in tenants {
+                for kind in [cache::SecretKind::ServicePrincipalSecret, cache::SecretKind::CertificatePassword, cache::SecretKind::ClientAssertion, cache::SecretKind::AccessToken] {
+                    secrets.remove(&account.id, t, kind)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Clear-AzContext: every token and stored secret.
+pub fn forget_all(env: &Env) {
     if let Ok(mut m) = MEM.lock() {
         *m = Mem::default();
+    }
+    if let Ok(s) = token_cache(env) {
+        let _ = s.clear();
+    }
+    if let Ok(s) = cache::SecretStore::open(env) {
+        let _ = s.clear();
     }
 }
 
@@ -166,14 +270,14 @@ fn login_again(account: &Account, tenant: &str, why: &str) -> AzError {
 /// A token for `scope` in `tenant` without any user interaction. `prompt` lets certificate
 /// accounts sign through PowerShell; without it they fail with `NeedsPowerShellSigning`.
 pub async fn acquire_silent(env: &Env, log: Log<'_>, authority_host: &str, account: &Account, tenant: &str, scope: &str, prompt: Option<Prompt>) -> AzResult<Token> {
-    if let Some(t) = cached_token(env, account, tenant, scope) {
+    if let Some(t) = cached_token(env, authority_host, account, tenant, scope) {
         return Ok(t);
     }
     let authority = Authority::new(authority_host, tenant);
     let token = match account.kind {
         Kind::User => {
             let home = account.home_account_id.as_deref().ok_or_else(|| login_again(account, tenant, "No refresh token is cached"))?;
-            let rt = refresh_token(env, home).ok_or_else(|| login_again(account, tenant, "No refresh token is cached"))?;
+            let rt = refresh_token(env, authority_host, home).ok_or_else(|| login_again(account, tenant, "No refresh token is cached"))?;
             refresh::acquire(env, log, &authority, &rt, scope).await?
         }
         Kind::ServicePrincipal => {
@@ -203,7 +307,7 @@ pub async fn acquire_silent(env: &Env, log: Log<'_>, authority_host: &str, accou
             return Ok(tok);
         }
     };
-    save_token(env, account, scope, &token);
+    save_token(env, authority_host, account, scope, &token)?;
     Ok(token)
 }
 

@@ -33,9 +33,12 @@ pub fn call(req: &Request) -> AzResult<Value> {
             block_on(async move { list_tenants(&env, args).await })
         }
         "auth.disconnect" => disconnect(&req.env, req.args()?),
+        "auth.refreshContexts" => {
+            let env = req.env.clone();
+            block_on(async move { refresh_contexts(&env).await })
+        }
         "auth.clear" => {
             session::forget_all(&req.env);
-            glue::clear_token_cache(&req.env)?;
             Ok(json!({"cleared": true}))
         }
         _ => Err(super::unknown(req)),
@@ -299,15 +302,13 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
 
     let (mut account, token) = first_token(&ctx, log, &a, &cloud, tenant.as_deref(), &scope).await?;
     if account.kind != Kind::AccessToken {
-        session::save_token(&env, &account, &scope, &token);
+        session::save_token(&env, &cloud.authority, &account, &scope, &token)?;
     }
-    glue::persist_tokens(&env, &cloud, &account, &scope, &token)?;
 
     if let Some(auth_scope) = a.auth_scope.as_deref().filter(|s| !s.is_empty()) {
         // Pre-authorize a data-plane resource now, so later calls for it stay silent.
         let resource = glue::resource_for(&cloud, auth_scope);
-        let t = session::acquire_silent(&env, log, &cloud.authority, &account, &token.tenant_id, &auth::scope_for(&resource), Some(prompter(&ctx))).await?;
-        glue::persist_tokens(&env, &cloud, &account, &auth::scope_for(&resource), &t)?;
+        session::acquire_silent(&env, log, &cloud.authority, &account, &token.tenant_id, &auth::scope_for(&resource), Some(prompter(&ctx))).await?;
     }
 
     // Tenants and subscriptions.
@@ -323,16 +324,7 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
             ctx.information("Retrieving subscriptions for the selection...");
         }
         let getter = token_getter(&env, &cloud, &account, &token, &scope);
-        let d = discovery::discover(&env, log, &cloud.arm_url, &token.access_token, only_tenant.as_deref(), getter).await?;
-        // Tokens fetched per tenant went to memory; make them shared too.
-        if account.kind == Kind::User {
-            for t in &d.tenants {
-                if let Some(tok) = session::cached_token(&env, &account, &t.tenant.id, &scope) {
-                    glue::persist_tokens(&env, &cloud, &account, &scope, &tok)?;
-                }
-            }
-        }
-        d
+        discovery::discover(&env, log, &cloud.arm_url, &token.access_token, only_tenant.as_deref(), getter).await?
     };
     for w in &disc.warnings {
         ctx.warning(w.clone());
@@ -585,14 +577,7 @@ async fn get_token(env: &Env, log: net::Log<'_>, a: TokenArgs, prompt: Option<Pr
     };
     let tenant = a.tenant_id.filter(|t| !t.is_empty()).unwrap_or_else(|| s.tenant.clone());
     let scope = auth::scope_for(&resource);
-    let token = match glue::cached_token(env, &s.cloud, &s.account, &tenant, &scope) {
-        Some(t) => t,
-        None => {
-            let t = session::acquire_silent(env, log, &s.cloud.authority, &s.account, &tenant, &scope, prompt).await?;
-            glue::persist_tokens(env, &s.cloud, &s.account, &scope, &t)?;
-            t
-        }
-    };
+    let token = session::acquire_silent(env, log, &s.cloud.authority, &s.account, &tenant, &scope, prompt).await?;
     let user = if token.user_id.is_empty() { s.account.id.clone() } else { token.user_id.clone() };
     if a.compact {
         return Ok(Value::String(format!("{}\n{}\n{}\n{}", token.access_token, token.expires_on, tenant, user)));
@@ -675,7 +660,44 @@ fn disconnect(env: &Env, a: DisconnectArgs) -> AzResult<Value> {
         return Ok(Value::Null);
     };
     let account = Account::from_az(&account_json)?;
-    session::forget_account(env, &account);
-    glue::forget_account(env, &account)?;
+    let tenants: Vec<String> = account_json.get("Tenants").and_then(Value::as_array).map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    session::forget_account(env, &account, &tenants)?;
     Ok(account_json)
+}
+
+/// Get-AzContext -RefreshContextFromTokenCache: a context for every user account in the shared
+/// token cache that has none yet (signed in by another process, or by Az.Accounts), built from a
+/// silent token and discovery. The default context is left alone.
+async fn refresh_contexts(env: &Env) -> AzResult<Value> {
+    let accounts = crate::cache::TokenCacheStore::open(env, crate::cache::CAE_CACHE)?.accounts()?;
+    let clouds: Vec<Cloud> = super::environment::all(env)?.into_iter().filter_map(|o| Cloud::from_obj(o).ok()).collect();
+    let known = crate::store::list_contexts(env)?;
+    let mut added = 0;
+    for a in accounts {
+        let has = known.iter().any(|(_, c)| c.get("Account").and_then(|x| x.get("Id")).and_then(Value::as_str).map(|i| i.eq_ignore_ascii_case(&a.username)).unwrap_or(false));
+        let host = crate::cache::preferred_cache_environment(&a.environment);
+        let Some(cloud) = clouds.iter().find(|c| crate::cache::preferred_cache_environment(&session::authority_env(&c.authority)) == host) else { continue };
+        if has || a.username.is_empty() {
+            continue;
+        }
+        let mut account = new_account(&a.username, Kind::User);
+        account.home_account_id = Some(a.home_account_id.clone());
+        let scope = cloud.arm_scope();
+        let Ok(home) = session::acquire_silent(env, None, &cloud.authority, &account, &a.realm, &scope, None).await else { continue };
+        let getter = token_getter(env, cloud, &account, &home, &scope);
+        let d = discovery::discover(env, None, &cloud.arm_url, &home.access_token, None, getter).await?;
+        let tenant_ids: Vec<String> = d.tenants.iter().map(|t| t.tenant.id.clone()).collect();
+        let aj = account_json(&account, &tenant_ids, &d);
+        let contexts: Vec<Value> = d.tenants.iter().flat_map(|t| {
+            let mut v: Vec<Value> = t.subscriptions.iter().map(|s| context_json(&aj, cloud, &t.tenant, Some(s))).collect();
+            if v.is_empty() {
+                v.push(context_json(&aj, cloud, &t.tenant, None));
+            }
+            v
+        }).collect();
+        let puts: Vec<crate::store::Change> = contexts.iter().map(|c| crate::store::Change::Put { name: None, context: c.as_object().cloned().unwrap_or_default(), select: false }).collect();
+        added += puts.len();
+        crate::store::apply_all(env, None, &puts)?;
+    }
+    Ok(json!({"added": added}))
 }

@@ -3,8 +3,6 @@
 //! code reads the same whichever way those rooms store things.
 
 use super::auth::Cloud;
-use crate::auth::session::{self, Account};
-use crate::auth::Token;
 use crate::error::{AzError, AzResult};
 use crate::request::Env;
 use crate::store;
@@ -61,24 +59,6 @@ pub fn config_bool(env: &Env, key: &str) -> Option<bool> {
 /// A string (or On/Off) config value; empty strings read as None.
 pub fn config_string(env: &Env, key: &str) -> Option<String> {
     crate::config::effective(env, key, &invocation()).ok().and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
-}
-
-// ---- tokens --------------------------------------------------------------------------------------
-
-pub fn persist_tokens(_env: &Env, _cloud: &Cloud, _account: &Account, _scope: &str, _token: &Token) -> AzResult<()> {
-    Ok(())
-}
-
-pub fn cached_token(env: &Env, _cloud: &Cloud, account: &Account, tenant: &str, scope: &str) -> Option<Token> {
-    session::cached_token(env, account, tenant, scope)
-}
-
-pub fn clear_token_cache(_env: &Env) -> AzResult<()> {
-    Ok(())
-}
-
-pub fn forget_account(_env: &Env, _account: &Account) -> AzResult<()> {
-    Ok(())
 }
 
 // ---- contexts ------------------------------------------------------------------------------------

@@ -71,7 +71,9 @@ pub fn call(req: &Request) -> AzResult<Value> {
         }
         "context.save" => {
             let path = PathBuf::from(required(&a.path, "Path")?);
-            let p = store::with_profile(env, |p| p.clone())?;
+            let mut p = store::with_profile(env, |p| p.clone())?;
+            // Token side (as Az's Save-AzContext): each context carries the whole MSAL cache blob.
+            with_cache_data(env, &mut p);
             disk::write_profile(&path, &p)?;
             Ok(profile_view(&p))
         }
@@ -80,7 +82,9 @@ pub fn call(req: &Request) -> AzResult<Value> {
             let text = crate::fsutil::read_text(&path)?.ok_or_else(|| {
                 AzError::not_found("ContextFileNotFound", format!("No file exists at '{}'.", path.display())).with_target(path.display().to_string())
             })?;
-            let profile = Profile::parse(&text).map_err(|e| disk::corrupt(&path, &e.0))?;
+            let mut profile = Profile::parse(&text).map_err(|e| disk::corrupt(&path, &e.0))?;
+            // Token side: a saved MSAL cache blob goes into the shared cache, never into the profile.
+            take_cache_data(env, &mut profile)?;
             store::apply(env, scope, &Change::Replace { profile })?;
             let p = store::with_profile(env, |p| p.clone())?;
             Ok(profile_view(&p))
@@ -119,7 +123,30 @@ pub fn call(req: &Request) -> AzResult<Value> {
 /// Clear-AzContext clears tokens too: this process's and the shared cache (sign-in room).
 fn clear_token_cache_hook(env: &Env, _scope: Option<Scope>) {
     crate::auth::session::forget_all(env);
-    let _ = super::auth_glue::clear_token_cache(env);
+}
+
+fn with_cache_data(env: &Env, p: &mut Profile) {
+    use base64::Engine as _;
+    let Ok(blob) = crate::cache::TokenCacheStore::open(env, crate::cache::CAE_CACHE).and_then(|c| c.export()) else { return };
+    let data = Value::String(base64::engine::general_purpose::STANDARD.encode(blob));
+    for (_, c) in p.contexts_mut().iter_mut() {
+        if let Some(tc) = c.get_mut("TokenCache").and_then(Value::as_object_mut) {
+            tc.insert("CacheData".into(), data.clone());
+        }
+    }
+}
+
+fn take_cache_data(env: &Env, p: &mut Profile) -> AzResult<()> {
+    use base64::Engine as _;
+    for (_, c) in p.contexts_mut().iter_mut() {
+        let Some(tc) = c.get_mut("TokenCache").and_then(Value::as_object_mut) else { continue };
+        if let Some(Value::String(b64)) = tc.insert("CacheData".into(), Value::Null) {
+            if let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()) {
+                crate::cache::TokenCacheStore::open(env, crate::cache::CAE_CACHE)?.import(&blob)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn required<'a>(v: &'a Option<String>, what: &str) -> AzResult<&'a str> {

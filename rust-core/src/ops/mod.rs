@@ -10,6 +10,7 @@ mod auth;
 mod auth_glue;
 mod config;
 mod context;
+mod cache;
 mod diag;
 mod engine;
 pub(crate) mod environment;
@@ -18,6 +19,7 @@ pub(crate) mod environment;
 pub fn call(req: &Request) -> AzResult<Value> {
     match req.area() {
         "engine" => engine::call(req),
+        "cache" => cache::call(req),
         "diag" => diag::call(req),
         "auth" => auth::call(req),
         "config" => config::call(req),
