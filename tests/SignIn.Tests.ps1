@@ -104,7 +104,7 @@ Describe 'Service principal with a certificate' {
         $pfx = Join-Path $script:SeedDir 'sp-cert.pfx'
         # The seed's PFX has an empty password.
         $p = Connect-AzAccount -ServicePrincipal -ApplicationId $script:AppId -CertificatePath $pfx -Tenant $script:TenantA -Environment AzRsEmulator -WarningAction SilentlyContinue
-        $p.Context.Account.ExtendedProperties.CertificatePath | Should -Be $pfx
+        $p.Context.Account.ExtendedProperties.CertificatePath | Should -Be ([System.IO.Path]::GetFullPath($pfx))
         # A new token for another resource is signed through PowerShell again (the long-operation path).
         (Get-AzAccessToken -ResourceUrl 'https://vault.azure.net').UserId | Should -Be $script:AppId
     }

@@ -72,8 +72,10 @@ Describe '$env: settings made in the session take effect' {
 Describe 'No secret or token in any output stream, error, -Debug log or file' {
     It 'keeps secrets, passwords and tokens out of everything it writes' {
         $bad = [pscredential]::new('00000000-0000-0000-0000-0000000000c1', (ConvertTo-SecureString 'Wrong.Secret-zzz' -AsPlainText -Force))
-        # -Debug would mean Inquire in Windows PowerShell and prompts in -NonInteractive: use the preference.
-        $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'
+        # -Debug would mean Inquire (a prompt) in -NonInteractive: set the preference instead; module
+        # functions read it from the global scope.
+        $savedDebug = $global:DebugPreference; $savedVerbose = $global:VerbosePreference
+        $global:DebugPreference = 'Continue'; $global:VerbosePreference = 'Continue'
         $all = & {
             Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator | Format-List * | Out-String
             Get-AzContext -ErrorAction SilentlyContinue | Format-List * | Out-String
@@ -82,6 +84,7 @@ Describe 'No secret or token in any output stream, error, -Debug log or file' {
             try { Connect-AzAccount -ServicePrincipal -Credential $bad -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator } catch { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String }
             Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator | Format-List * | Out-String
         } *>&1 | Out-String
+        $global:DebugPreference = $savedDebug; $global:VerbosePreference = $savedVerbose
         $token = ConvertFrom-TestSecure (Get-AzAccessToken).Token
         $files = Get-ChildItem -Path $script:TestHome -Recurse -File -Filter '*.json' | ForEach-Object { Get-Content $_.FullName -Raw }
         foreach ($text in @($all) + @($files)) {

@@ -7,17 +7,16 @@ $password = $env:AZRS_TEST_BROWSER_PASSWORD; if (-not $password) { $password = '
 # The engine starts us with the process environment, so the log path comes as an argument.
 $log = $Log
 try {
-    $page = Invoke-WebRequest -Uri $Url -SkipCertificateCheck -MaximumRedirection 0 -SkipHttpErrorCheck -AllowInsecureRedirect
-    if ($page.StatusCode -eq 302) { $next = $page.Headers.Location[0] }
-    else {
-        $q = [System.Net.WebUtility]::HtmlDecode([regex]::Match($page.Content, 'name="q" value="([^"]*)"').Groups[1].Value)
+    # The page (or, with auto-approve, a redirect to the loopback listener, which is followed).
+    $page = Invoke-WebRequest -Uri $Url -SkipCertificateCheck -MaximumRedirection 1 -AllowInsecureRedirect -SkipHttpErrorCheck
+    if ($page.Content -match 'name="q" value="([^"]*)"') {
+        $q = [System.Net.WebUtility]::HtmlDecode($Matches[1])
         $action = [regex]::Match($page.Content, 'action="([^"]*)"').Groups[1].Value
         $origin = ([uri]$Url).GetLeftPart([System.UriPartial]::Authority)
         $body = @{ q = $q; username = $user; password = $password; action = 'signin' }
-        $r = Invoke-WebRequest -Uri ($origin + $action) -Method Post -Body $body -SkipCertificateCheck -MaximumRedirection 0 -SkipHttpErrorCheck -AllowInsecureRedirect
-        $next = $r.Headers.Location[0]
+        # Sign in; the 302 to http://localhost:{port}/?code=... is followed to the listener.
+        $page = Invoke-WebRequest -Uri ($origin + $action) -Method Post -Body $body -SkipCertificateCheck -MaximumRedirection 1 -AllowInsecureRedirect -SkipHttpErrorCheck
     }
-    $done = Invoke-WebRequest -Uri $next -SkipHttpErrorCheck
-    if ($log) { Add-Content -Path $log -Value "done $($done.StatusCode)" }
+    if ($log) { Add-Content -Path $log -Value "done $($page.StatusCode)" }
 }
-catch { if ($log) { Add-Content -Path $log -Value "error $($_.Exception.Message)" } }
+catch { if ($log) { Add-Content -Path $log -Value "error $($_.FullyQualifiedErrorId) line $($_.InvocationInfo.ScriptLineNumber): $($_.Exception.Message)" } }
