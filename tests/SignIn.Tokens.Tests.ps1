@@ -49,6 +49,36 @@ Describe 'Silent acquisition' {
     }
 }
 
+Describe 'Shared token cache across processes' {
+    BeforeAll {
+        function Invoke-Child {
+            # A second pwsh with the same profile folder: gets its token from the shared cache.
+            param([string]$Command)
+            $psd1 = Join-Path $PSScriptRoot '../AzRs.psd1'
+            & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command "Import-Module '$psd1'; $Command"
+        }
+    }
+    It 'a second process gets the service principal''s token silently (no token request)' {
+        $null = Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue
+        $null = Get-AzAccessToken
+        $before = Get-TokenRequests
+        $out = Invoke-Child '$t = Get-AzAccessToken; $t.UserId; $t.ExpiresOn.ToUnixTimeSeconds()'
+        $out[0] | Should -Be '00000000-0000-0000-0000-0000000000c1'
+        [long]$out[1] | Should -Be (Get-AzAccessToken).ExpiresOn.ToUnixTimeSeconds()
+        Get-TokenRequests | Should -Be $before
+    }
+    It 'a second process renews a user''s token with the shared refresh token' {
+        $null = Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator -WarningAction SilentlyContinue
+        $out = Invoke-Child "(Get-AzAccessToken -ResourceUrl 'https://second-process.example/').UserId; (Get-AzContext).Account.Id"
+        $out | Should -Contain 'alice@contoso.onmicrosoft.com'
+    }
+    It 'Get-AzContext -RefreshContextFromTokenCache adds contexts for accounts in the cache' {
+        $null = Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator -WarningAction SilentlyContinue -Scope Process
+        $null = Get-AzContext -ListAvailable | Remove-AzContext -Force -Scope Process -ErrorAction SilentlyContinue
+        @(Get-AzContext -ListAvailable -RefreshContextFromTokenCache | Where-Object { $_.Account.Id -eq 'alice@contoso.onmicrosoft.com' }).Count | Should -BeGreaterThan 0
+    }
+}
+
 Describe '$env: settings made in the session take effect' {
     BeforeAll { $null = Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue }
     It 'uses HTTPS_PROXY (a dead proxy fails) and NO_PROXY (bypasses it)' {
