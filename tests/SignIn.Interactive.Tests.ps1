@@ -79,6 +79,10 @@ Describe 'Interactive browser' {
         $p = Connect-AzAccount -Environment AzRsEmulator -WarningAction SilentlyContinue -InformationVariable info -InformationAction SilentlyContinue
         $p.Context.Account.Id | Should -Be 'alice@contoso.onmicrosoft.com'
         $p.Context.Account.ExtendedProperties.HomeAccountId | Should -Not -BeNullOrEmpty
+        # The stand-in browser logs after our listener answered it: give it a moment.
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Test-Path $log) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Start-Sleep -Milliseconds 100
         (Get-Content $log) | Should -Contain 'done 200'
         ($info | ForEach-Object { "$($_.MessageData)" }) | Should -Contain 'Please select the account you want to login with.'
     }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Access tokens with less than this left are not used (Az's ExpirationThreshold).
-pub const MIN_VALIDITY_SECS: i64 = 300;
+pub(crate) const MIN_VALIDITY_SECS: i64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

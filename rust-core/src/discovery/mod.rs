@@ -21,7 +21,7 @@ pub type TokenFor = Arc<dyn Fn(String) -> BoxFut<AzResult<String>> + Send + Sync
 
 /// Parallel requests at once. High enough that 50 tenants run in one wave (the latency, not the
 /// CPU, is what costs), low enough not to look like a flood.
-pub const CONCURRENCY: usize = 64;
+pub(crate) const CONCURRENCY: usize = 64;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantResult {

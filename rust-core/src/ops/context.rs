@@ -128,6 +128,10 @@ fn clear_token_cache_hook(env: &Env, _scope: Option<Scope>) {
 fn with_cache_data(env: &Env, p: &mut Profile) {
     use base64::Engine as _;
     let Ok(blob) = crate::cache::TokenCacheStore::open(env, crate::cache::CAE_CACHE).and_then(|c| c.export()) else { return };
+    // Nothing signed in: leave CacheData null, as a fresh Az profile has it.
+    if blob.is_empty() || crate::cache::TokenCache::parse(&blob).map(|c| c.is_empty()).unwrap_or(true) {
+        return;
+    }
     let data = Value::String(base64::engine::general_purpose::STANDARD.encode(blob));
     for (_, c) in p.contexts_mut().iter_mut() {
         if let Some(tc) = c.get_mut("TokenCache").and_then(Value::as_object_mut) {
