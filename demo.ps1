@@ -22,7 +22,7 @@ try {
     Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant 'contoso.onmicrosoft.com' -Environment AzRsEmulator -WarningAction SilentlyContinue | Format-Table | Out-Host
 
     Write-Host 'Get-AzContext' -ForegroundColor Cyan
-    if (Get-Command Get-AzContext -Module AzRs -ErrorAction SilentlyContinue) { Get-AzContext | Format-List Name, Account, Subscription, Tenant, Environment | Out-Host }
+    if (Get-Command Get-AzContext -Module AzRs -ErrorAction SilentlyContinue) { Get-AzContext | Format-Table -AutoSize | Out-Host }
 
     Write-Host 'Get-AzAccessToken | Select-Object ExpiresOn, TenantId, UserId, Type' -ForegroundColor Cyan
     Get-AzAccessToken | Select-Object ExpiresOn, TenantId, UserId, Type | Format-List | Out-Host
