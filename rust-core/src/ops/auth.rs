@@ -130,10 +130,6 @@ impl Cloud {
     pub fn arm_scope(&self) -> String {
         auth::scope_for(&self.arm_resource)
     }
-    /// `login.microsoftonline.com` (the cache's "environment").
-    pub fn authority_host(&self) -> String {
-        url::Url::parse(&self.authority).ok().and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() })).unwrap_or_default()
-    }
 }
 
 fn is_common(t: &str) -> bool {
@@ -550,7 +546,6 @@ pub struct Signed {
     pub account: Account,
     pub tenant: String,
     pub cloud: Cloud,
-    pub context: Value,
 }
 
 pub fn signed_in(env: &Env) -> AzResult<Signed> {
@@ -565,7 +560,7 @@ pub fn signed_in(env: &Env) -> AzResult<Signed> {
         Some(o) => Cloud::from_obj(glue::find_environment(env, o.get("Name").and_then(Value::as_str).unwrap_or("AzureCloud"))?)?,
         None => Cloud::from_obj(glue::find_environment(env, "AzureCloud")?)?,
     };
-    Ok(Signed { account, tenant, cloud, context })
+    Ok(Signed { account, tenant, cloud })
 }
 
 async fn get_token(env: &Env, log: net::Log<'_>, a: TokenArgs, prompt: Option<Prompt>) -> AzResult<Value> {
