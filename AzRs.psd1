@@ -11,6 +11,8 @@
     FormatsToProcess     = @('ps-module/AzRs.Format.ps1xml')
     FunctionsToExport    = @(
         'Get-AzRsEngine'
+        'Start-AzRsEmulator'
+        'Stop-AzRsEmulator'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
