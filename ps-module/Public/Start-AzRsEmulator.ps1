@@ -63,7 +63,10 @@ function Start-AzRsEmulator {
     }
     $info = $read.Result | ConvertFrom-Json
     # The seeded identities, over the plain-HTTP side of the port (no CA trust needed).
-    $world = Invoke-RestMethod -Uri "$($info.http)/admin/world" -UseBasicParsing
+    $web = New-Object System.Net.WebClient
+    $web.Encoding = [System.Text.Encoding]::UTF8
+    try { $world = $web.DownloadString("$($info.http)/admin/world") | ConvertFrom-Json }
+    finally { $web.Dispose() }
     $environment = [ordered]@{
         Name                                     = $EnvironmentName
         ActiveDirectoryEndpoint                  = "$($info.authority)/"
