@@ -36,6 +36,8 @@
         'Set-AzContext'
         'Set-AzEnvironment'
         'Update-AzConfig'
+        'Start-AzRsEmulator'
+        'Stop-AzRsEmulator'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -99,6 +99,14 @@ function Invoke-Tests {
         try { Invoke-Native 'cargo test --release --workspace' { cargo test --release --workspace --locked } }
         catch { $failures.Add('cargo test') }
 
+        # Independent clients (MSAL Python, azure-identity) against the emulator, in a throwaway venv.
+        Write-Host '==> interop: tests/interop/run.sh (msal, azure-identity against the emulator)' -ForegroundColor Cyan
+        if (Get-Command bash -ErrorAction SilentlyContinue) {
+            & bash (Join-Path $root 'tests/interop/run.sh')
+            if ($LASTEXITCODE -ne 0) { $failures.Add('interop') }
+        }
+        else { Write-Host '    bash not found: skipped' }
+
         Write-Host '==> Windows PowerShell 5.1 compatibility (Test-WinPS51)' -ForegroundColor Cyan
         $checker = Join-Path $root '../shared/winps51/Test-WinPS51.ps1'
         if (Test-Path $checker) {
