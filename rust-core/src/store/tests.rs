@@ -89,6 +89,17 @@ fn default_context_is_never_persisted() {
 }
 
 #[test]
+fn public_environments_are_never_written() {
+    let mut p = parse("psenv-order.json");
+    p.environments_mut().insert("AzureCloud".into(), Value::Object(crate::cloud::builtin("AzureCloud").unwrap()));
+    let mut d = crate::cloud::blank_stored("Found", crate::cloud::DISCOVERED);
+    d.insert("ResourceManagerUrl".into(), "https://arm.found/".into());
+    p.environments_mut().insert("Found".into(), Value::Object(d));
+    let again = Profile::parse(&String::from_utf8(p.to_bytes()).unwrap()).unwrap();
+    assert_eq!(again.environments().keys().collect::<Vec<_>>(), vec!["testCloud"]);
+}
+
+#[test]
 fn newtonsoft_escapes_line_separators() {
     let v = serde_json::json!({"a": "x\u{2028}y\u{85}"});
     let out = String::from_utf8(profile::serialize_az(&v, false)).unwrap();
