@@ -371,5 +371,8 @@ Describe 'Killed while saving' {
             $doc = ConvertFrom-Json -InputObject $text
             @($doc.Contexts.PSObject.Properties).Count | Should -Be 1000
         }
+        # The next save under the lock removes temp files a killed writer left behind.
+        Select-AzContext -Name (Get-AzContext -ListAvailable)[3].Name | Out-Null
+        @(Get-ChildItem -Force $azure -Filter '.AzureRmContext.json.*.tmp').Count | Should -Be 0
     }
 }

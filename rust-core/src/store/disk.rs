@@ -165,12 +165,30 @@ fn read_only(path: &Path) -> AzError {
         .with_remedy("Make the file writable, or use -Scope Process to change only this session.")
 }
 
+/// Temp files of a writer that was killed mid-save (`.AzureRmContext.json.<pid>.<id>.tmp`). Only
+/// called under the lock: every writer of this file holds it while its temp file exists, so any
+/// temp file seen then is stale.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if n.starts_with(&prefix) && n.ends_with(".tmp") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Locked read-modify-write: reads the current file, applies `f`, writes the result atomically
 /// (temp + fsync + rename, 0600, UTF-8 BOM) when it changed. A file that cannot be parsed is an
 /// error and is never replaced.
 /// `f` returns its result and whether it changed the profile.
 pub fn modify<T>(path: &Path, f: impl FnOnce(&mut Profile) -> AzResult<(T, bool)>) -> AzResult<T> {
     let _guard = lock(path)?;
+    remove_stale_temps(path);
     let meta = stat(path)?;
     if let Some(m) = &meta {
         if m.permissions().readonly() {
@@ -204,6 +222,7 @@ pub fn modify<T>(path: &Path, f: impl FnOnce(&mut Profile) -> AzResult<(T, bool)
 /// Writes a whole profile to `path` (Save-AzContext), under the same locks.
 pub fn write_profile(path: &Path, profile: &Profile) -> AzResult<()> {
     let _guard = lock(path)?;
+    remove_stale_temps(path);
     if let Some(m) = stat(path)? {
         if m.permissions().readonly() {
             return Err(read_only(path));

@@ -179,11 +179,20 @@ impl Profile {
 
     /// The file bytes Az would write: UTF-8 BOM, Newtonsoft indentation (2 spaces), platform
     /// newline, never a context named "Default".
+    /// Built-in and discovered environments are never written to EnvironmentTable (Az strips
+    /// the public ones on every save).
     pub fn to_bytes(&self) -> Vec<u8> {
-        if self.contexts().contains_key("Default") {
+        let public = |k: &str, v: &Value| {
+            crate::cloud::is_builtin(k) || v.get("Type").and_then(Value::as_str) == Some(crate::cloud::DISCOVERED)
+        };
+        let strip_envs = self.environments().iter().any(|(k, v)| public(k, v));
+        if self.contexts().contains_key("Default") || strip_envs {
             let mut doc = self.doc.clone();
             if let Some(Value::Object(c)) = doc.get_mut("Contexts") {
                 c.shift_remove("Default");
+            }
+            if let Some(Value::Object(e)) = doc.get_mut("EnvironmentTable") {
+                e.retain(|k, v| !public(k, v));
             }
             return serialize_az(&Value::Object(doc), true);
         }

@@ -89,6 +89,17 @@ fn default_context_is_never_persisted() {
 }
 
 #[test]
+fn public_environments_are_never_written() {
+    let mut p = parse("psenv-order.json");
+    p.environments_mut().insert("AzureCloud".into(), Value::Object(crate::cloud::builtin("AzureCloud").unwrap()));
+    let mut d = crate::cloud::blank_stored("Found", crate::cloud::DISCOVERED);
+    d.insert("ResourceManagerUrl".into(), "https://arm.found/".into());
+    p.environments_mut().insert("Found".into(), Value::Object(d));
+    let again = Profile::parse(&String::from_utf8(p.to_bytes()).unwrap()).unwrap();
+    assert_eq!(again.environments().keys().collect::<Vec<_>>(), vec!["testCloud"]);
+}
+
+#[test]
 fn newtonsoft_escapes_line_separators() {
     let v = serde_json::json!({"a": "x\u{2028}y\u{85}"});
     let out = String::from_utf8(profile::serialize_az(&v, false)).unwrap();
@@ -307,4 +318,37 @@ fn concurrent_writers_lose_nothing() {
     let p = disk::read(&path).unwrap().unwrap();
     assert_eq!(p.contexts().len(), 2 + 100);
     assert!(p.contexts().contains_key("t3-24-r") && p.contexts().contains_key("t0-1"));
+}
+
+/// Where a CurrentUser write of a 1,000-context file spends its time. Run with
+/// `cargo test --release -p azrs --lib write_path_timings -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn write_path_timings() {
+    use std::time::Instant;
+    let big = std::env::var("AZRS_BIG_PROFILE").unwrap_or_else(|_| "/tmp/big/AzureRmContext.json".into());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("AzureRmContext.json");
+    fs::copy(&big, &path).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    let t = Instant::now();
+    let p = Profile::parse(&text).unwrap();
+    println!("parse {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let t = Instant::now();
+    let bytes = p.to_bytes();
+    println!("serialize {:.1} ms ({} bytes)", t.elapsed().as_secs_f64() * 1e3, bytes.len());
+    let t = Instant::now();
+    crate::fsutil::write_atomic(&path, &bytes).unwrap();
+    println!("write_atomic (temp+fsync+rename) {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let keys: Vec<String> = p.contexts().keys().cloned().collect();
+    disk::read(&path).unwrap();
+    let mut times = vec![];
+    for i in 0..20 {
+        let k = keys[i % keys.len()].clone();
+        let t = Instant::now();
+        disk::modify(&path, |p| Change::Select { name: k, snapshot: None }.apply(p, true)).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("disk::modify select median {:.1} ms", times[times.len() / 2]);
 }
