@@ -114,7 +114,8 @@ function Invoke-Tests {
         Write-Host '==> Windows PowerShell 5.1 compatibility (Test-WinPS51)' -ForegroundColor Cyan
         $checker = Join-Path $root '../shared/winps51/Test-WinPS51.ps1'
         if (Test-Path $checker) {
-            & pwsh -NoProfile -NonInteractive -File $checker -Path (Join-Path $root 'ps-module'), (Join-Path $root 'AzRs.psd1')
+            # -Command, not -File: -File would pass the two paths as one string.
+            & pwsh -NoProfile -NonInteractive -Command "& '$checker' -Path '$(Join-Path $root 'ps-module')', '$(Join-Path $root 'AzRs.psd1')'" 
             if ($LASTEXITCODE -ne 0) { $failures.Add('Test-WinPS51') }
         }
         else { Write-Host "    ../shared/winps51 not found: skipped" }

@@ -11,7 +11,7 @@ function Invoke-AzRsOperation {
         # Answers prompt events; gets the prompt's request object, returns the answer value.
         [scriptblock]$OnPrompt
     )
-    if ($null -eq $script:AzRsNative) { Initialize-AzRsNative }
+    if ($null -eq $script:AzRsNative) { Initialize-AzRsNativeFor $Cmdlet }
     $native = $script:AzRsNative
     $bytes = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments
     $handle = [uint64]0

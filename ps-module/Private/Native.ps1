@@ -78,6 +78,16 @@ function Initialize-AzRsNative {
     $script:AzRsNative = $native
 }
 
+function Initialize-AzRsNativeFor {
+    # Loads the library, reporting a failure as the calling cmdlet's own error.
+    param($Cmdlet)
+    try { Initialize-AzRsNative }
+    catch {
+        if ($null -ne $Cmdlet) { $Cmdlet.ThrowTerminatingError($_) }
+        throw
+    }
+}
+
 function Read-AzRsBuffer {
     # Copies a library-owned UTF-8 buffer into a string and gives the buffer back.
     param([IntPtr]$Pointer, [UIntPtr]$Length)
@@ -182,7 +192,7 @@ function Invoke-AzRsNative {
         [switch]$NoEnvironment,
         [switch]$Raw
     )
-    if ($null -eq $script:AzRsNative) { Initialize-AzRsNative }
+    if ($null -eq $script:AzRsNative) { Initialize-AzRsNativeFor $Cmdlet }
     $bytes = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments -NoEnvironment:$NoEnvironment
     $outPtr = [IntPtr]::Zero
     $outLen = [UIntPtr]::Zero
