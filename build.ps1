@@ -64,6 +64,18 @@ function Build-Engine {
     }
 }
 
+function ConvertTo-CheapImport {
+    # Import must not run cmdlets from modules that are not loaded yet: a top-level Set-Alias
+    # auto-loads Microsoft.PowerShell.Utility (~80 ms CPU, most of AzRs' import cost). The alias
+    # provider does the same job from the engine itself, and the alias is still exported.
+    param([string]$Text)
+    $pattern = '(?m)^Set-Alias\s+-Name\s+[''"]?([\w-]+)[''"]?\s+-Value\s+[''"]?([\w-]+)[''"]?\s*$'
+    return [regex]::Replace($Text, $pattern, {
+            param($m)
+            "`$null = `$ExecutionContext.SessionState.InvokeProvider.Item.New('Alias:\', '$($m.Groups[1].Value)', 'Alias', '$($m.Groups[2].Value)')  # Set-Alias, without loading a module at import"
+        })
+}
+
 function Build-Module {
     # One .psm1 instead of dot-sourcing ~40 files at import (each dot-source costs import time).
     $parts = [System.Collections.Generic.List[string]]::new()
@@ -74,7 +86,7 @@ function Build-Module {
         if (-not (Test-Path $dir)) { continue }
         foreach ($file in Get-ChildItem $dir -Filter *.ps1 | Sort-Object Name) {
             $parts.Add("#region $folder/$($file.Name)")
-            $parts.Add([System.IO.File]::ReadAllText($file.FullName).TrimEnd())
+            $parts.Add((ConvertTo-CheapImport ([System.IO.File]::ReadAllText($file.FullName).TrimEnd())))
             $parts.Add("#endregion`n")
             if ($folder -eq 'Public') { $exported.Add($file.BaseName) }
         }

@@ -7,21 +7,24 @@ $script:AzRsConfigKeys = @(
     'EnableErrorRecordsPersistence', 'EnableLoginByWam', 'LoginExperienceV2')
 
 function ConvertTo-AzRsPSConfig {
-    # Engine row {key, value, appliesTo, scope, helpMessage, defaultValue} -> Az's PSConfig shape.
-    param($Item)
-    $config = [pscustomobject]@{
-        PSTypeName   = 'Microsoft.Azure.PowerShell.Common.Config.PSConfig'
-        Key          = [string]$Item.key
-        Value        = $Item.value
-        AppliesTo    = [string]$Item.appliesTo
-        Scope        = [string]$Item.scope
-        HelpMessage  = [string]$Item.helpMessage
-        DefaultValue = $Item.defaultValue
+    # Engine rows {key, value, appliesTo, scope, helpMessage, defaultValue} -> Az's PSConfig
+    # objects, all in one call (a function call per row would cost more than the rows).
+    param($Items)
+    foreach ($item in $Items) {
+        $config = [pscustomobject]@{
+            PSTypeName   = 'Microsoft.Azure.PowerShell.Common.Config.PSConfig'
+            Key          = [string]$item.key
+            Value        = $item.value
+            AppliesTo    = [string]$item.appliesTo
+            Scope        = [string]$item.scope
+            HelpMessage  = [string]$item.helpMessage
+            DefaultValue = $item.defaultValue
+        }
+        # The type names Az's docs and source use, so views and scripts that check either still match.
+        $config.PSObject.TypeNames.Insert(1, 'Microsoft.Azure.Commands.Profile.Models.PSConfig')
+        $config.PSObject.TypeNames.Insert(2, 'Microsoft.Azure.Commands.Common.Authentication.Config.PSConfig')
+        $config
     }
-    # The type names Az's docs and source use, so views and scripts that check either still match.
-    $config.PSObject.TypeNames.Insert(1, 'Microsoft.Azure.Commands.Profile.Models.PSConfig')
-    $config.PSObject.TypeNames.Insert(2, 'Microsoft.Azure.Commands.Common.Authentication.Config.PSConfig')
-    return $config
 }
 
 function Get-AzRsConfigKeysFromSwitches {

@@ -60,7 +60,10 @@ function Add-AzRsJsonValue {
             Add-AzRsJsonString -Builder $Builder -Text ([string]$key)
             $null = $Builder.Append(':')
             $item = $Value[$key]
+            # Plain strings, booleans and null inline: a function call costs more than the rest.
             if ($item -is [string] -and $item.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $Builder.Append('"').Append($item).Append('"') }
+            elseif ($null -eq $item) { $null = $Builder.Append('null') }
+            elseif ($item -is [bool]) { if ($item) { $null = $Builder.Append('true') } else { $null = $Builder.Append('false') } }
             else { Add-AzRsJsonValue -Builder $Builder -Value $item }
         }
         $null = $Builder.Append('}')
@@ -85,7 +88,8 @@ function Add-AzRsJsonValue {
         foreach ($item in $Value) {
             if (-not $first) { $null = $Builder.Append(',') }
             $first = $false
-            Add-AzRsJsonValue -Builder $Builder -Value $item
+            if ($item -is [string] -and $item.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $Builder.Append('"').Append($item).Append('"') }
+            else { Add-AzRsJsonValue -Builder $Builder -Value $item }
         }
         $null = $Builder.Append(']')
         return

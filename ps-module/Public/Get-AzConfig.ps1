@@ -34,5 +34,5 @@ function Get-AzConfig {
     if ($Scope) { $arguments.scope = $Scope }
     $result = Invoke-AzRsNative -Op 'config.get' -Arguments $arguments -Cmdlet $PSCmdlet
     foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
-    foreach ($item in $result.items) { ConvertTo-AzRsPSConfig $item }
+    ConvertTo-AzRsPSConfig $result.items
 }

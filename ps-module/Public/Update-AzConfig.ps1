@@ -71,7 +71,7 @@ function Update-AzConfig {
         if (-not $PSCmdlet.ShouldProcess("Configs in scope $Scope", $action)) { return }
         $arguments = @{ values = $values; appliesTo = $target; scope = $Scope }
         $result = Invoke-AzRsNative -Op 'config.update' -Arguments $arguments -Cmdlet $PSCmdlet
-        foreach ($item in $result.items) { ConvertTo-AzRsPSConfig $item }
+        ConvertTo-AzRsPSConfig $result.items
     }
 }
 

@@ -51,9 +51,10 @@ pub fn no_log(_: &str) {}
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Settings {
     pub proxy: ProxySettings,
-    /// Extra CA files (from SSL_CERT_FILE and the files of SSL_CERT_DIR), with their size and
-    /// modification time, so replacing a bundle in place also gives a fresh client.
-    pub ca_files: Vec<(PathBuf, u64, Option<SystemTime>)>,
+    /// Extra CA sources: the SSL_CERT_FILE bundle and the SSL_CERT_DIR folders, each with its
+    /// modification time (and size), so replacing a bundle or adding a file to a folder gives a
+    /// fresh client while an unchanged setup costs only a few `stat`s per request.
+    pub ca_sources: Vec<(PathBuf, u64, Option<SystemTime>)>,
     pub connect_timeout: Duration,
     pub timeout: Duration,
     /// Host names pinned to addresses, skipping DNS (tests; never set from the env).
@@ -62,36 +63,47 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_env(env: &Env) -> Self {
-        let mut files = Vec::new();
+        let mut sources = Vec::new();
         if let Some(f) = env.get("SSL_CERT_FILE") {
-            files.push(PathBuf::from(f));
+            sources.push(PathBuf::from(f));
         }
         if let Some(dirs) = env.get("SSL_CERT_DIR") {
             let sep = if cfg!(windows) { ';' } else { ':' };
-            for dir in dirs.split(sep).filter(|d| !d.is_empty()) {
-                if let Ok(rd) = std::fs::read_dir(dir) {
-                    let mut in_dir: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
-                    in_dir.sort();
-                    files.extend(in_dir);
-                }
-            }
+            sources.extend(dirs.split(sep).filter(|d| !d.is_empty()).map(PathBuf::from));
         }
-        let ca_files = files
+        let ca_sources = sources
             .into_iter()
             .map(|p| {
                 let meta = std::fs::metadata(&p).ok();
-                let (len, mtime) = meta.map(|m| (m.len(), m.modified().ok())).unwrap_or((0, None));
+                let (len, mtime) = meta.map(|m| (if m.is_dir() { 0 } else { m.len() }, m.modified().ok())).unwrap_or((0, None));
                 (p, len, mtime)
             })
             .collect();
         Settings {
             proxy: ProxySettings::from_env(env),
-            ca_files,
+            ca_sources,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(100),
             resolve: Vec::new(),
         }
     }
+}
+
+/// The files behind the CA sources: a file as is, a folder's regular files in name order.
+fn ca_files(sources: &[(PathBuf, u64, Option<SystemTime>)]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (p, _, _) in sources {
+        if p.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|f| f.is_file()).collect();
+                files.sort();
+                out.extend(files);
+            }
+        } else {
+            out.push(p.clone()); // a missing SSL_CERT_FILE is reported, not skipped
+        }
+    }
+    out
 }
 
 /// When and how often to try again.
@@ -289,13 +301,14 @@ impl Client {
             let ps = settings.proxy.clone();
             b = b.proxy(reqwest::Proxy::custom(move |url| ps.proxy_for(url)));
         }
-        for (path, _, _) in &settings.ca_files {
-            let pem = std::fs::read(path).map_err(|e| crate::fsutil::read_error(path, &e))?;
+        for path in ca_files(&settings.ca_sources) {
+            let pem = std::fs::read(&path).map_err(|e| crate::fsutil::read_error(&path, &e))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
-            if certs.is_empty() && path.extension().is_some_and(|e| e == "pem" || e == "crt") {
+            if certs.is_empty() && settings.ca_sources.iter().any(|(p, _, _)| *p == path) {
+                // SSL_CERT_FILE itself must hold certificates; a folder may hold other files.
                 return Err(AzError::invalid_argument(
                     "InvalidCaCertificate",
-                    format!("'{}' (from SSL_CERT_FILE or SSL_CERT_DIR) holds no PEM certificate.", path.display()),
+                    format!("'{}' (SSL_CERT_FILE) holds no PEM certificate.", path.display()),
                 )
                 .with_target(path.display().to_string()));
             }
@@ -458,6 +471,20 @@ mod tests {
         assert!(p.backoff(0) >= Duration::from_millis(500) && p.backoff(0) <= Duration::from_millis(625));
         assert!(p.backoff(1) >= Duration::from_millis(1000));
         assert!(p.backoff(10) <= p.max_delay);
+    }
+
+    #[test]
+    fn ca_problems_are_reported() {
+        let s = Settings::from_env(&Env::from_pairs([("SSL_CERT_FILE", "/nonexistent/azrs-ca.pem")]));
+        assert_eq!(Client::build(s, RetryPolicy::none()).err().unwrap().code, "FileReadFailed");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("empty.pem");
+        std::fs::write(&f, "no certificate here").unwrap();
+        let s = Settings::from_env(&Env::from_pairs([("SSL_CERT_FILE", f.to_str().unwrap())]));
+        assert_eq!(Client::build(s, RetryPolicy::none()).err().unwrap().code, "InvalidCaCertificate");
+        // A folder may hold other files; they are skipped.
+        let s = Settings::from_env(&Env::from_pairs([("SSL_CERT_DIR", dir.path().to_str().unwrap())]));
+        assert!(Client::build(s, RetryPolicy::none()).is_ok());
     }
 
     #[test]
