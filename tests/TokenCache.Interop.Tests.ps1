@@ -9,13 +9,14 @@
 BeforeAll {
     $script:keyringMode = $env:AZRS_TEST_KEYRING -eq '1'
     $script:saved = @{}
-    foreach ($n in 'HOME', 'XDG_DATA_HOME', 'DBUS_SESSION_BUS_ADDRESS') { $script:saved[$n] = [Environment]::GetEnvironmentVariable($n) }
+    foreach ($n in 'HOME', 'XDG_DATA_HOME', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR') { $script:saved[$n] = [Environment]::GetEnvironmentVariable($n) }
     $script:root = Join-Path ([IO.Path]::GetTempPath()) ("azrs-cache-" + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $script:root
     $env:HOME = Join-Path $script:root 'home'
     $env:XDG_DATA_HOME = Join-Path $script:root 'data'
     $null = New-Item -ItemType Directory -Path $env:HOME, $env:XDG_DATA_HOME
-    if (-not $script:keyringMode) { $env:DBUS_SESSION_BUS_ADDRESS = $null }
+    # No Secret Service reachable at all (XDG_RUNTIME_DIR/bus is the systemd user bus fallback).
+    if (-not $script:keyringMode) { $env:DBUS_SESSION_BUS_ADDRESS = $null; $env:XDG_RUNTIME_DIR = $null }
     $script:cacheDir = Join-Path $env:XDG_DATA_HOME '.IdentityService'
     $script:cacheFile = Join-Path $script:cacheDir 'msal.cache.cae'
     $script:helper = Join-Path $PSScriptRoot 'interop/MsalNet.ps1'

@@ -6,6 +6,7 @@
 use super::Secret;
 use crate::error::{AzError, AzResult, Category};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -44,8 +45,21 @@ pub fn preferred_cache_environment(host: &str) -> String {
     h
 }
 
+fn alias_group(host: &str) -> Option<usize> {
+    ALIAS_GROUPS.iter().position(|(_, aliases)| aliases.iter().any(|a| a.eq_ignore_ascii_case(host)))
+}
+
+/// Same authority, by alias group; allocation-free (runs for every entry on the warm path).
 fn same_environment(a: &str, b: &str) -> bool {
-    preferred_cache_environment(a) == preferred_cache_environment(b)
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    matches!((alias_group(a), alias_group(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Every wanted scope is in `target` (case-insensitive), without allocating.
+fn target_has_all(target: &str, want: &[&str]) -> bool {
+    want.iter().all(|w| target.split_whitespace().any(|t| t.eq_ignore_ascii_case(w)))
 }
 
 fn eq_ci(a: &str, b: &str) -> bool {
@@ -162,7 +176,6 @@ fn num_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, 
         _ => None,
     })
 }
-use serde::Deserialize;
 
 /// Where a token response came from: the request, as MSAL knows it when it caches the response.
 #[derive(Debug, Clone)]
@@ -191,9 +204,25 @@ pub struct WrittenToken {
 }
 
 /// The whole cache document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct TokenCache {
     doc: Map<String, Value>,
+    /// Typed copy of the usable access tokens, built on the first lookup and dropped on any
+    /// change: the warm path then scans a few plain structs instead of JSON maps.
+    at_index: once_cell::sync::OnceCell<Vec<CachedAccessToken>>,
+}
+
+impl PartialEq for TokenCache {
+    fn eq(&self, other: &Self) -> bool {
+        self.doc == other.doc
+    }
+}
+
+/// Never prints the document: it holds tokens.
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenCache({:?})", self.counts())
+    }
 }
 
 impl Default for TokenCache {
@@ -217,7 +246,7 @@ impl TokenCache {
         for s in [SECTION_AT, SECTION_RT, SECTION_IDT, SECTION_ACCOUNT, SECTION_APP] {
             doc.insert(s.to_string(), Value::Object(Map::new()));
         }
-        TokenCache { doc }
+        TokenCache { doc, at_index: Default::default() }
     }
 
     /// Parses MSAL v3 JSON. Empty input (a new cache, or the change-signal file MSAL touches when
@@ -243,7 +272,7 @@ impl TokenCache {
                 Some(_) => return Err(corrupt(format_args!("section '{s}' is not an object"))),
             }
         }
-        Ok(TokenCache { doc })
+        Ok(TokenCache { doc, at_index: Default::default() })
     }
 
     /// Compact JSON, as MSAL.NET's `SerializeMsalV3` writes it.
@@ -256,6 +285,7 @@ impl TokenCache {
     }
 
     fn section_mut(&mut self, name: &str) -> &mut Map<String, Value> {
+        self.at_index = Default::default();
         let slot = self.doc.entry(name.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
@@ -278,67 +308,69 @@ impl TokenCache {
 
     /// The best (longest-lived) access token matching `q` with more than `q.min_validity` left.
     pub fn find_access_token(&self, q: &AccessTokenQuery<'_>, now: i64) -> Option<CachedAccessToken> {
-        let want: Vec<String> = q.scopes.iter().map(|s| s.to_ascii_lowercase()).collect();
         let tenantless = eq_ci(q.realm, "organizations") || eq_ci(q.realm, "common");
         let home_tenant = q.home_account_id.and_then(|h| h.split_once('.')).map(|(_, t)| t);
         let min = q.min_validity.as_secs() as i64;
-        let mut best: Option<CachedAccessToken> = None;
-        for (_, e) in self.section(SECTION_AT) {
-            if !eq_ci(str_field(e, "credential_type"), "AccessToken") || !eq_ci(str_field(e, "client_id"), q.client_id) {
+        let mut best: Option<&CachedAccessToken> = None;
+        for t in self.access_token_index() {
+            if !eq_ci(&t.client_id, q.client_id) {
                 continue;
             }
-            let home = str_field(e, "home_account_id");
-            match q.home_account_id {
-                Some(h) if !eq_ci(home, h) => continue,
-                None if !home.is_empty() => continue,
-                _ => {}
+            match (q.home_account_id, t.home_account_id.as_deref()) {
+                (Some(h), Some(th)) if eq_ci(h, th) => {}
+                (None, None) => {}
+                _ => continue,
             }
-            if !same_environment(str_field(e, "environment"), q.environment) {
+            if t.expires_on - now <= min || best.is_some_and(|b| b.expires_on >= t.expires_on) {
                 continue;
             }
-            let realm = str_field(e, "realm");
-            let realm_ok = eq_ci(realm, q.realm) || (tenantless && home_tenant.is_some_and(|t| eq_ci(realm, t)));
-            if !realm_ok {
+            if !same_environment(&t.environment, q.environment) {
                 continue;
             }
-            // Proof-of-possession and other non-bearer tokens are not for us.
-            let token_type = match str_field(e, "token_type") {
-                "" => "Bearer",
-                t => t,
-            };
-            if !eq_ci(token_type, "Bearer") {
+            let realm_ok = eq_ci(&t.realm, q.realm) || (tenantless && home_tenant.is_some_and(|ht| eq_ci(&t.realm, ht)));
+            if !realm_ok || !target_has_all(&t.target, q.scopes) {
                 continue;
             }
-            let have = scopes_of(str_field(e, "target"));
-            if !want.iter().all(|w| have.contains(w)) {
-                continue;
-            }
-            let Some(expires_on) = time_field(e, "expires_on") else { continue };
-            if expires_on - now <= min {
-                continue;
-            }
-            let secret = str_field(e, "secret");
-            if secret.is_empty() {
-                continue;
-            }
-            if best.as_ref().is_some_and(|b| b.expires_on >= expires_on) {
-                continue;
-            }
-            best = Some(CachedAccessToken {
-                secret: Secret::new(secret),
-                home_account_id: if home.is_empty() { None } else { Some(home.to_string()) },
-                environment: str_field(e, "environment").to_string(),
-                client_id: str_field(e, "client_id").to_string(),
-                realm: realm.to_string(),
-                target: str_field(e, "target").to_string(),
-                token_type: token_type.to_string(),
-                cached_at: time_field(e, "cached_at").unwrap_or(0),
-                expires_on,
-                extended_expires_on: time_field(e, "extended_expires_on"),
-                refresh_on: time_field(e, "refresh_on"),
-            });
+            best = Some(t);
         }
-        best
+        best.cloned()
+    }
+
+    /// Usable bearer access tokens (with a secret and an expiry), typed once per cache version.
+    fn access_token_index(&self) -> &[CachedAccessToken] {
+        self.at_index.get_or_init(|| {
+            let mut v = Vec::new();
+            for (_, e) in self.section(SECTION_AT) {
+                if !eq_ci(str_field(e, "credential_type"), "AccessToken") {
+                    continue;
+                }
+                // Proof-of-possession and other non-bearer tokens are not for us.
+                let token_type = match str_field(e, "token_type") {
+                    "" => "Bearer",
+                    t => t,
+                };
+                let secret = str_field(e, "secret");
+                let Some(expires_on) = time_field(e, "expires_on") else { continue };
+                if !eq_ci(token_type, "Bearer") || secret.is_empty() {
+                    continue;
+                }
+                let home = str_field(e, "home_account_id");
+                v.push(CachedAccessToken {
+                    secret: Secret::new(secret),
+                    home_account_id: if home.is_empty() { None } else { Some(home.to_string()) },
+                    environment: str_field(e, "environment").to_string(),
+                    client_id: str_field(e, "client_id").to_string(),
+                    realm: str_field(e, "realm").to_string(),
+                    target: str_field(e, "target").to_string(),
+                    token_type: token_type.to_string(),
+                    cached_at: time_field(e, "cached_at").unwrap_or(0),
+                    expires_on,
+                    extended_expires_on: time_field(e, "extended_expires_on"),
+                    refresh_on: time_field(e, "refresh_on"),
+                });
+            }
+            v
+        })
     }
 
     /// A refresh token for the account: the client's own first, then (when `allow_family`) a
