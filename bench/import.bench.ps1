@@ -70,11 +70,13 @@ try {
 Import-Module $q
 `$m = Get-Module AzRs
 `$null = Get-AzConfig
+& `$m { Import-AzRsChunk -All }
 function T([int]`$n, [scriptblock]`$b) { for (`$i = 0; `$i -lt 20; `$i++) { `$null = & `$b }; `$sw = [Diagnostics.Stopwatch]::StartNew(); for (`$i = 0; `$i -lt `$n; `$i++) { `$null = & `$b }; `$sw.Stop(); `$sw.Elapsed.TotalMilliseconds * 1000 / `$n }
 'Get-AzConfig -CheckForUpgrade=' + (T 300 { Get-AzConfig -CheckForUpgrade })
 'Invoke-AzRsNative engine.info (no env)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'engine.info' -NoEnvironment } })
 'Invoke-AzRsNative diag.echo (env block)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'diag.echo' -Arguments @{ a = 1; b = 'x' } } })
-'  part: ConvertTo-AzRsRequest with env=' + (T 1000 { & `$m { ConvertTo-AzRsRequest -Op 'diag.echo' -Arguments @{ a = 1; b = 'x' } } })
+'  part: ConvertTo-AzRsRequest=' + (T 1000 { & `$m { ConvertTo-AzRsRequest -Op 'diag.echo' -Arguments @{ a = 1; b = 'x' } } })
+'  part: Get-AzRsEnvironmentBlock=' + (T 1000 { & `$m { Get-AzRsEnvironmentBlock } })
 '  part: P/Invoke round trip (-Raw, no env)=' + (T 1000 { & `$m { Invoke-AzRsNative -Op 'engine.info' -NoEnvironment -Raw } })
 '  part: ConvertFrom-Json of a small result=' + (T 1000 { ConvertFrom-Json '{"version":"0.1.0","abi":1,"os":"linux","arch":"x86_64"}' })
 '  part: empty scriptblock in module scope=' + (T 1000 { & `$m { } })

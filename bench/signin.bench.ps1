@@ -93,6 +93,7 @@ try {
     $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $TokenCalls; $i++) { $null = Get-AzAccessToken }; $perCall = $sw.Elapsed.TotalMilliseconds * 1000 / $TokenCalls
     $engine = & (Get-Module AzRs) {
         param($n)
+        Import-AzRsChunk -All
         $a = @{ compact = $true }
         $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $n; $i++) { $null = Invoke-AzRsNative -Op 'auth.token' -Arguments $a -Raw }; $sw.Elapsed.TotalMilliseconds * 1000 / $n
     } $TokenCalls

@@ -11,25 +11,25 @@ BeforeAll {
     function script:Invoke-DiagWait {
         [CmdletBinding()]
         param([hashtable]$Arguments, [scriptblock]$OnPrompt)
-        & $script:m { param($c, $a, $p) Invoke-AzRsOperation -Op 'diag.wait' -Arguments $a -Cmdlet $c -OnPrompt $p } $PSCmdlet $Arguments $OnPrompt
+        & $script:m { param($c, $a, $p) Import-AzRsChunk -All; Invoke-AzRsOperation -Op 'diag.wait' -Arguments $a -Cmdlet $c -OnPrompt $p } $PSCmdlet $Arguments $OnPrompt
     }
     function script:Invoke-Native {
         [CmdletBinding()]
         param([string]$Op, [hashtable]$Arguments = @{})
-        & $script:m { param($c, $o, $a) Invoke-AzRsNative -Op $o -Arguments $a -Cmdlet $c } $PSCmdlet $Op $Arguments
+        & $script:m { param($c, $o, $a) Import-AzRsChunk -All; Invoke-AzRsNative -Op $o -Arguments $a -Cmdlet $c } $PSCmdlet $Op $Arguments
     }
 }
 
 Describe 'Loading the engine' {
     It 'imports without loading the native library, and loads it on first use' {
-        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; [bool](& (Get-Module AzRs) { `$script:AzRsNative }); (Get-AzRsEngine).Abi"
-        $out | Should -Be @('False', '1')
+        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; [bool](& (Get-Module AzRs) { Import-AzRsChunk -All; `$script:AzRsNative }); (Get-AzRsEngine).Abi"
+        $out | Should -Be @('False', '2')
     }
 
     It 'reports the engine version, ABI and the library it loaded' {
         $info = Get-AzRsEngine
         $info.PSTypeNames[0] | Should -Be 'AzRs.EngineInfo'
-        $info.Abi | Should -Be 1
+        $info.Abi | Should -Be 2
         $info.Library | Should -Exist
     }
 
@@ -40,6 +40,7 @@ Describe 'Loading the engine' {
             Copy-Item (Join-Path $PSScriptRoot '../AzRs.psd1') $copy
             $null = New-Item -ItemType Directory -Path (Join-Path $copy 'ps-module')
             Copy-Item (Join-Path $PSScriptRoot '../ps-module/*.ps*') (Join-Path $copy 'ps-module')
+            Copy-Item -Recurse (Join-Path $PSScriptRoot '../ps-module/lib') (Join-Path $copy 'ps-module/lib')
             $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$copy/AzRs.psd1'; try { Get-AzRsEngine } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.Exception.Message }"
             $out[0] | Should -Be 'AzRsNativeLibraryMissing,Get-AzRsEngine'
             $out[1] | Should -Be 'ResourceUnavailable'
@@ -62,6 +63,17 @@ Describe 'The environment crosses with each request' {
         (Invoke-Native 'diag.env' @{ names = @('AZURE_TENANT_ID') }).AZURE_TENANT_ID | Should -BeNullOrEmpty
     }
 
+    It 'passes on only the variables the engine consults' {
+        $env:AZRS_TEST_UNRELATED = 'not-for-the-engine'
+        try {
+            $seen = Invoke-Native 'diag.env' @{ names = @('AZRS_TEST_UNRELATED', 'PATH', 'AzRs:UserProfile') }
+            $seen.AZRS_TEST_UNRELATED | Should -BeNullOrEmpty
+            $seen.PATH | Should -BeNullOrEmpty
+            $seen.'AzRs:UserProfile' | Should -Not -BeNullOrEmpty -Because 'the block did arrive'
+        }
+        finally { $env:AZRS_TEST_UNRELATED = $null }
+    }
+
     It 'follows $env:HOME for the profile folder' {
         $old = $env:HOME
         try {
@@ -72,7 +84,7 @@ Describe 'The environment crosses with each request' {
     }
 
     It 'reports a -NonInteractive session as not interactive' {
-        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (& (Get-Module AzRs) { Invoke-AzRsNative -Op 'diag.env' -Arguments @{ names = @('AzRs:Interactive') } }).'AzRs:Interactive'"
+        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (& (Get-Module AzRs) { Import-AzRsChunk -All; Invoke-AzRsNative -Op 'diag.env' -Arguments @{ names = @('AzRs:Interactive') } }).'AzRs:Interactive'"
         $out | Should -Be 'false'
     }
 
@@ -96,7 +108,7 @@ Describe 'Errors are values' {
         $result = & $m {
             $bytes = [byte[]](0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D)
             $ptr = [IntPtr]::Zero; $len = [UIntPtr]::Zero
-            $rc = $script:AzRsNative::azrs_call($bytes, [UIntPtr]::new(6), [ref]$ptr, [ref]$len)
+            $rc = $script:AzRsNative::azrs_call($bytes, [UIntPtr]::new(6), $script:AzRsNoBytes, [UIntPtr]::Zero, [ref]$ptr, [ref]$len)
             @{ rc = $rc; error = ConvertFrom-Json (Read-AzRsBuffer -Pointer $ptr -Length $len) }
         }
         $result.rc | Should -Be 1
@@ -105,8 +117,8 @@ Describe 'Errors are values' {
 
     It 'survives a panic in the engine and keeps it off stderr' {
         $stderr = Join-Path $TestDrive 'stderr.txt'
-        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; try { & (Get-Module AzRs) { Invoke-AzRsNative -Op 'diag.panic' } } catch { `$_.FullyQualifiedErrorId }; (Get-AzRsEngine).Abi" 2> $stderr
-        $out | Should -Be @('AzRsInternalError', '1')
+        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; try { & (Get-Module AzRs) { Import-AzRsChunk -All; Invoke-AzRsNative -Op 'diag.panic' } } catch { `$_.FullyQualifiedErrorId }; (Get-AzRsEngine).Abi" 2> $stderr
+        $out | Should -Be @('AzRsInternalError', '2')
         Get-Content $stderr -Raw | Should -Not -Match 'panicked'
     }
 }
@@ -135,7 +147,7 @@ Describe 'Long operations' {
         try {
             $null = $ps.AddScript(@"
 Import-Module '$manifest'
-function Invoke-Long { [CmdletBinding()] param() & (Get-Module AzRs) { param(`$c) Invoke-AzRsOperation -Op 'diag.wait' -Arguments @{ ticks = 600; tickMs = 100 } -Cmdlet `$c } `$PSCmdlet }
+function Invoke-Long { [CmdletBinding()] param() & (Get-Module AzRs) { param(`$c) Import-AzRsChunk -All; Invoke-AzRsOperation -Op 'diag.wait' -Arguments @{ ticks = 600; tickMs = 100 } -Cmdlet `$c } `$PSCmdlet }
 Invoke-Long
 "@)
             $async = $ps.BeginInvoke()

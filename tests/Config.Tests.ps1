@@ -168,7 +168,7 @@ Describe 'AzConfig cmdlets' {
     It 'reports an unknown key with Az''s message' {
         $err = $null
         try {
-            & (Get-Module AzRs) { param($c) Invoke-AzRsNative -Op 'config.update' -Arguments @{ values = @{ NoSuchKey = $true } } -Cmdlet $c } $PSCmdlet
+            & (Get-Module AzRs) { param($c) Import-AzRsChunk -All; Invoke-AzRsNative -Op 'config.update' -Arguments @{ values = @{ NoSuchKey = $true } } -Cmdlet $c } $PSCmdlet
         }
         catch { $err = $_ }
         $err.Exception.Message | Should -Be 'Config with key [NoSuchKey] was not registered.'

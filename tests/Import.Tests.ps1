@@ -6,12 +6,31 @@ Describe 'Import-Module AzRs' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
         $probe = "Import-Module '$psd1'; " +
             "[bool](Get-Module Microsoft.PowerShell.Utility); [bool](Get-Module Microsoft.PowerShell.Management); " +
-            "`$null -eq (& (Get-Module AzRs) { `$script:AzRsNative })"
+            "`$null -eq (& (Get-Module AzRs) { Import-AzRsChunk -All; `$script:AzRsNative })"
         $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
         $LASTEXITCODE | Should -Be 0
         $out[0] | Should -Be 'False' -Because 'a top-level cmdlet such as Set-Alias auto-loads Microsoft.PowerShell.Utility (~80 ms)'
         $out[1] | Should -Be 'False'
         $out[2] | Should -Be 'True' -Because 'the engine loads on the first cmdlet, not at import'
+    }
+
+    It 'parses a command''s body on its first call and then calls it directly, still as the module''s export' {
+        $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
+        $probe = "Import-Module '$psd1'; `$c = Get-Command Get-AzEnvironment; " +
+            "`$c.ScriptBlock.ToString().Contains('Import-AzRsChunk'); @(Get-AzEnvironment).Count; " +
+            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c, `$after); `$after.ScriptBlock.ToString().Contains('Import-AzRsChunk'); " +
+            "`$after.Module.Name; Remove-Module AzRs; [bool](Get-Command Get-AzEnvironment -ErrorAction SilentlyContinue)"
+        $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
+        $LASTEXITCODE | Should -Be 0
+        $out | Should -Be @('True', '3', 'True', 'False', 'AzRs', 'False')
+    }
+
+    It 'runs the first call of a command with pipeline input, -WhatIf and errors as the command itself' {
+        $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
+        $probe = "Import-Module '$psd1'; (@('AzureCloud', 'AzureChinaCloud') | ForEach-Object { [pscustomobject]@{ Name = `$_ } } | Get-AzEnvironment).Name; " +
+            "try { Remove-AzEnvironment -Name 'NoSuchCloud' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
+        $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
+        $out | Should -Be @('AzureCloud', 'AzureChinaCloud', 'EnvironmentNotFound,Remove-AzEnvironment')
     }
 
     It 'exports every Public function and declared alias' {

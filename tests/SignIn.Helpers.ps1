@@ -54,7 +54,7 @@ function Register-TestEnvironment {
     else {
         $obj = @{ Name = $Name; Type = 'User-defined'; ActiveDirectoryAuthority = $authority; ResourceManagerUrl = $Emulator.arm
             ActiveDirectoryServiceEndpointResourceId = 'https://management.core.windows.net/' }
-        & (Get-Module AzRs) { param($o) $null = Invoke-AzRsNative -Op 'auth.registerEnvironment' -Arguments $o } $obj
+        & (Get-Module AzRs) { param($o) Import-AzRsChunk -All; $null = Invoke-AzRsNative -Op 'auth.registerEnvironment' -Arguments $o } $obj
     }
 }
 

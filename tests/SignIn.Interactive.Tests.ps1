@@ -55,7 +55,7 @@ Describe 'Device code' {
         $run.PS.Dispose()
         $sw.ElapsedMilliseconds | Should -BeLessThan 1000
         $deadline = [DateTime]::UtcNow.AddSeconds(2)
-        do { $running = (& (Get-Module AzRs) { Invoke-AzRsNative -Op 'diag.running' }).running; Start-Sleep -Milliseconds 20 } while ($running -ne 0 -and [DateTime]::UtcNow -lt $deadline)
+        do { $running = (& (Get-Module AzRs) { Import-AzRsChunk -All; Invoke-AzRsNative -Op 'diag.running' }).running; Start-Sleep -Milliseconds 20 } while ($running -ne 0 -and [DateTime]::UtcNow -lt $deadline)
         $running | Should -Be 0
     }
     It 'refuses to run with InformationAction Ignore (the message would be invisible)' {

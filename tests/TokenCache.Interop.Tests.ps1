@@ -24,7 +24,7 @@ BeforeAll {
 
     Import-Module (Join-Path $PSScriptRoot '../AzRs.psd1') -Force
     function script:Invoke-Engine([string]$Op, $Arguments = @{}) {
-        & (Get-Module AzRs) { param($o, $a) Invoke-AzRsNative -Op $o -Arguments $a } $Op $Arguments
+        & (Get-Module AzRs) { param($o, $a) Import-AzRsChunk -All; Invoke-AzRsNative -Op $o -Arguments $a } $Op $Arguments
     }
     function script:Invoke-MsalNet([string[]]$Arguments) {
         $out = & $script:pwsh -NoProfile -NonInteractive -File $script:helper @Arguments 2>&1

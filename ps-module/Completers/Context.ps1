@@ -3,7 +3,7 @@
 $script:AzRsCompleteContextName = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     $names = @()
-    try { $names = @(Invoke-AzRsNative -Op 'context.names') } catch { return }
+    try { Import-AzRsChunk 'Native'; $names = @(Invoke-AzRsNative -Op 'context.names') } catch { return }
     foreach ($n in $names) {
         if ($n -like "$wordToComplete*" -or $n -like "'$wordToComplete*") {
             $text = $n
@@ -16,7 +16,7 @@ $script:AzRsCompleteContextName = {
 $script:AzRsCompleteEnvironmentName = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     $names = @()
-    try { $names = @(Invoke-AzRsNative -Op 'environment.names') } catch { return }
+    try { Import-AzRsChunk 'Native'; $names = @(Invoke-AzRsNative -Op 'environment.names') } catch { return }
     foreach ($n in $names) {
         if ($n -like "$wordToComplete*") { [System.Management.Automation.CompletionResult]::new($n, $n, 'ParameterValue', $n) }
     }

@@ -3,5 +3,5 @@ function Get-AzRsEmulatorPath {
     $folder = Get-AzRsPlatformFolder
     $name = 'azrs-emulator'
     if ($folder.StartsWith('win-')) { $name = 'azrs-emulator.exe' }
-    return [System.IO.Path]::Combine($PSScriptRoot, 'bin', $folder, $name)
+    return [System.IO.Path]::Combine($script:AzRsModuleRoot, 'bin', $folder, $name)
 }

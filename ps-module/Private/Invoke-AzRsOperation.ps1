@@ -14,10 +14,11 @@ function Invoke-AzRsOperation {
     if ($null -eq $script:AzRsNative) { Initialize-AzRsNativeFor $Cmdlet }
     $native = $script:AzRsNative
     $bytes = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments
+    $environ = Get-AzRsEnvironmentBlock
     $handle = [uint64]0
     $outPtr = [IntPtr]::Zero
     $outLen = [UIntPtr]::Zero
-    $rc = $native::azrs_op_begin($bytes, [UIntPtr]::new([uint64]$bytes.Length), [ref]$handle, [ref]$outPtr, [ref]$outLen)
+    $rc = $native::azrs_op_begin($bytes, [UIntPtr]::new([uint64]$bytes.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$handle, [ref]$outPtr, [ref]$outLen)
     $json = Read-AzRsBuffer -Pointer $outPtr -Length $outLen
     if ($rc -ne 0) { Submit-AzRsError -Json $json -ReturnCode $rc -Cmdlet $Cmdlet; return }
 

@@ -7,8 +7,9 @@
 # marshaller), pointer + length out, copied with Marshal.Copy and given back to the library.
 
 $script:AzRsNative = $null
-$script:AzRsEnvNames = $null
-$script:AzRsInteractive = $null
+# 'true' or 'false': whether the session can prompt (set with the library).
+$script:AzRsInteractive = 'true'
+$script:AzRsNoBytes = [byte[]]@()
 
 function Get-AzRsPlatformFolder {
     # Folder under bin/ for this OS and process architecture (linux-x64, win-x64, osx-arm64, ...).
@@ -27,7 +28,7 @@ function Get-AzRsNativeLibraryPath {
     $file = 'libazrs.so'
     if ($folder.StartsWith('win-')) { $file = 'azrs.dll' }
     elseif ($folder.StartsWith('osx-')) { $file = 'libazrs.dylib' }
-    return [System.IO.Path]::Combine($PSScriptRoot, 'bin', $folder, $file)
+    return [System.IO.Path]::Combine($script:AzRsModuleRoot, 'bin', $folder, $file)
 }
 
 function Initialize-AzRsNative {
@@ -50,8 +51,8 @@ function Initialize-AzRsNative {
     $outPtr = [IntPtr].MakeByRefType()
     $outSize = [UIntPtr].MakeByRefType()
     $signatures = [ordered]@{
-        azrs_call         = @([int], @($bytes, $size, $outPtr, $outSize))
-        azrs_op_begin     = @([int], @($bytes, $size, [UInt64].MakeByRefType(), $outPtr, $outSize))
+        azrs_call         = @([int], @($bytes, $size, $bytes, $size, $outPtr, $outSize))
+        azrs_op_begin     = @([int], @($bytes, $size, $bytes, $size, [UInt64].MakeByRefType(), $outPtr, $outSize))
         azrs_op_poll      = @([int], @($u64, [UInt32], $outPtr, $outSize))
         azrs_op_respond   = @([int], @($u64, $bytes, $size, $outPtr, $outSize))
         azrs_op_cancel    = @([int], @($u64))
@@ -70,11 +71,16 @@ function Initialize-AzRsNative {
     }
     $native = $type.CreateType()
     $abi = $native::azrs_abi_version()
-    if ($abi -ne 1) {
+    if ($abi -ne 2) {
         throw [System.Management.Automation.ErrorRecord]::new(
-            [System.InvalidOperationException]::new("The AzRs engine at '$path' speaks ABI version $abi; this module needs version 1. Rebuild with ./build.ps1."),
+            [System.InvalidOperationException]::new("The AzRs engine at '$path' speaks ABI version $abi; this module needs version 2. Rebuild with ./build.ps1."),
             'AzRsNativeLibraryMismatch', [System.Management.Automation.ErrorCategory]::ResourceUnavailable, $path)
     }
+    $interactive = [Environment]::UserInteractive
+    foreach ($arg in [Environment]::GetCommandLineArgs()) {
+        if ($arg -like '-noni*') { $interactive = $false }
+    }
+    $script:AzRsInteractive = $interactive.ToString().ToLowerInvariant()
     $script:AzRsNative = $native
 }
 
@@ -103,49 +109,39 @@ function Read-AzRsBuffer {
     }
 }
 
-function Initialize-AzRsEnvironmentNames {
-    # The variables the engine consults come from the engine, once per session.
-    $script:AzRsEnvNames = [string[]]@(Invoke-AzRsNative -Op 'engine.envNames' -NoEnvironment | Where-Object { -not $_.StartsWith('AzRs:') })
-    $interactive = [Environment]::UserInteractive
-    foreach ($arg in [Environment]::GetCommandLineArgs()) {
-        if ($arg -like '-noni*') { $interactive = $false }
-    }
-    $script:AzRsInteractive = $interactive.ToString().ToLowerInvariant()
+function Get-AzRsEnvironmentBlock {
+    <#
+    The environment as PowerShell sees it now ($env: changes on Unix never reach the native
+    getenv), plus the special folders as .NET resolves them and whether the session is
+    interactive: UTF-8 names joined by NUL, two NULs, then the values in the same order. The
+    engine keeps only the names it consults (ENV_NAMES in rust-core/src/request.rs). Three .NET
+    calls instead of a lookup per name: this runs on every request.
+    #>
+    $vars = [Environment]::GetEnvironmentVariables()
+    $vars['AzRs:UserProfile'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify)
+    $vars['AzRs:LocalApplicationData'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
+    $vars['AzRs:Interactive'] = $script:AzRsInteractive
+    # CopyTo: an explicit [string[]] conversion of the key collection costs ~0.5 ms in PowerShell.
+    $names = [string[]]::new($vars.Count)
+    $vars.Keys.CopyTo($names, 0)
+    $values = [string[]]::new($vars.Count)
+    $vars.Values.CopyTo($values, 0)
+    # The comma keeps the byte[] whole: returned bare, PowerShell would unroll it into an object[]
+    # of boxed bytes, and the P/Invoke would convert it back on every call.
+    return , [System.Text.Encoding]::UTF8.GetBytes([string]::Join("`0", $names) + "`0`0" + [string]::Join("`0", $values))
 }
 
 function ConvertTo-AzRsRequest {
-    # Request JSON as bytes: {"op":..., "args":..., "env":{...}}. The env block holds the variables
-    # the engine consults as PowerShell sees them now ($env: changes on Unix never reach the
-    # native getenv), plus the special folders as .NET resolves them.
-    param([string]$Op, $Arguments, [switch]$NoEnvironment)
-    $sb = [System.Text.StringBuilder]::new(1024)
-    $null = $sb.Append('{"op":"').Append($Op).Append('","args":')
+    # Request JSON as bytes: {"op":..., "args":...}. The environment travels beside it.
+    param([string]$Op, $Arguments)
     # Most requests have no arguments: skip a function call (each costs tens of microseconds).
-    if ($null -eq $Arguments -or ($Arguments -is [System.Collections.IDictionary] -and $Arguments.Count -eq 0)) { $null = $sb.Append('{}') }
-    else { Add-AzRsJsonValue -Builder $sb -Value $Arguments }
-    if (-not $NoEnvironment) {
-        if ($null -eq $script:AzRsEnvNames) { Initialize-AzRsEnvironmentNames }
-        $null = $sb.Append(',"env":{"AzRs:Interactive":"').Append($script:AzRsInteractive).Append('"')
-        $pairs = @(
-            'AzRs:UserProfile', [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify),
-            'AzRs:LocalApplicationData', [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify))
-        foreach ($i in 0, 2) {
-            $null = $sb.Append(',"').Append($pairs[$i]).Append('":')
-            $folder = $pairs[$i + 1]
-            if ($folder.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($folder).Append('"') }
-            else { Add-AzRsJsonString -Builder $sb -Text $folder }
-        }
-        foreach ($name in $script:AzRsEnvNames) {
-            $value = [Environment]::GetEnvironmentVariable($name)
-            if ($null -eq $value) { continue }
-            $null = $sb.Append(',"').Append($name).Append('":')
-            if ($value.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($value).Append('"') }
-            else { Add-AzRsJsonString -Builder $sb -Text $value }
-        }
-        $null = $sb.Append('}')
+    if ($null -eq $Arguments -or ($Arguments -is [System.Collections.IDictionary] -and $Arguments.Count -eq 0)) {
+        return , [System.Text.Encoding]::UTF8.GetBytes('{"op":"' + $Op + '","args":{}}')
     }
-    $null = $sb.Append('}')
-    return [System.Text.Encoding]::UTF8.GetBytes($sb.ToString())
+    $sb = [System.Text.StringBuilder]::new(256)
+    $null = $sb.Append('{"op":"').Append($Op).Append('","args":')
+    Add-AzRsJsonValue -Builder $sb -Value $Arguments
+    return , [System.Text.Encoding]::UTF8.GetBytes($sb.Append('}').ToString())
 }
 
 function New-AzRsErrorRecord {
@@ -182,21 +178,18 @@ function Invoke-AzRsNative {
     Runs a quick engine operation and returns its result, parsed from JSON.
     With -Cmdlet, engine errors become that cmdlet's terminating error (FullyQualifiedErrorId
     '<code>,<Cmdlet>'); with -WriteError as well, a non-terminating one, and $null is returned.
-    -Raw returns the JSON text unparsed (for callers that build their own objects).
+    -Raw returns the JSON text unparsed (for callers that build their own objects); -Request
+    passes request bytes built beforehand (hot paths keep them in a script variable).
+    A plain function (no [Parameter] attributes): an advanced one costs more per call, and this is
+    the path of every quick cmdlet.
     #>
-    param(
-        [Parameter(Mandatory)][string]$Op,
-        $Arguments = @{},
-        [System.Management.Automation.PSCmdlet]$Cmdlet,
-        [switch]$WriteError,
-        [switch]$NoEnvironment,
-        [switch]$Raw
-    )
+    param([string]$Op, $Arguments, $Cmdlet, [switch]$WriteError, [switch]$NoEnvironment, [switch]$Raw, [byte[]]$Request)
     if ($null -eq $script:AzRsNative) { Initialize-AzRsNativeFor $Cmdlet }
-    $bytes = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments -NoEnvironment:$NoEnvironment
+    if ($null -eq $Request) { $Request = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments }
+    if ($NoEnvironment) { $environ = $script:AzRsNoBytes } else { $environ = Get-AzRsEnvironmentBlock }
     $outPtr = [IntPtr]::Zero
     $outLen = [UIntPtr]::Zero
-    $rc = $script:AzRsNative::azrs_call($bytes, [UIntPtr]::new([uint64]$bytes.Length), [ref]$outPtr, [ref]$outLen)
+    $rc = $script:AzRsNative::azrs_call($Request, [UIntPtr]::new([uint64]$Request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$outPtr, [ref]$outLen)
     # Read-AzRsBuffer, inlined: this is the hot path of every quick cmdlet.
     $json = ''
     if ($outPtr -ne [IntPtr]::Zero) {

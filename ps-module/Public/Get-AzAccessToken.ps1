@@ -18,12 +18,18 @@ function Get-AzAccessToken {
         # A no-op since Az.Accounts 5.0: the token is always a SecureString.
         [switch]$AsSecureString
     )
-    # Fast path: one engine call returning "token\nexpiresOn\ntenant\nuser" (no JSON parsing).
-    $arguments = @{ compact = $true }
-    if ($ResourceUrl) { $arguments.resourceUrl = $ResourceUrl }
-    if ($ResourceTypeName) { $arguments.resourceTypeName = $ResourceTypeName }
-    if ($TenantId) { $arguments.tenantId = $TenantId }
-    try { $raw = Invoke-AzRsNative -Op 'auth.token' -Arguments $arguments -Raw }
+    # Fast path: one engine call returning "token\nexpiresOn\ntenant\nuser" (no JSON parsing);
+    # without parameters, the request bytes are built once per session.
+    $request = $script:AzRsTokenRequest
+    $arguments = $script:AzRsTokenArguments
+    if ($ResourceUrl -or $ResourceTypeName -or $TenantId) {
+        $arguments = @{ compact = $true }
+        if ($ResourceUrl) { $arguments.resourceUrl = $ResourceUrl }
+        if ($ResourceTypeName) { $arguments.resourceTypeName = $ResourceTypeName }
+        if ($TenantId) { $arguments.tenantId = $TenantId }
+        $request = ConvertTo-AzRsRequest -Op 'auth.token' -Arguments $arguments
+    }
+    try { $raw = Invoke-AzRsNative -Request $request -Raw }
     catch {
         if ($_.FullyQualifiedErrorId -notlike 'NeedsPowerShellSigning*') { $PSCmdlet.ThrowTerminatingError($_) }
         # Certificates from the .NET store or a PFX: PowerShell signs, so run it as an operation.
@@ -31,7 +37,7 @@ function Get-AzAccessToken {
         $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
         $raw = '"' + (Invoke-AzRsOperation -Op 'auth.token' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt).Replace("`n", '\n') + '"'
     }
-    $parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
+    $parts = $raw.Substring(1, $raw.Length - 2).Split($script:AzRsTokenSeparator, [System.StringSplitOptions]::None)
     [pscustomobject]@{
         PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
         Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
@@ -41,3 +47,7 @@ function Get-AzAccessToken {
         Type       = 'Bearer'
     }
 }
+
+$script:AzRsTokenArguments = @{ compact = $true }
+$script:AzRsTokenRequest = [System.Text.Encoding]::UTF8.GetBytes('{"op":"auth.token","args":{"compact":true}}')
+$script:AzRsTokenSeparator = [string[]]@('\n')

@@ -13,7 +13,7 @@ function Get-AzSubscription {
     )
     process {
         if ($AsJob) {
-            $psd1 = Join-Path (Split-Path $PSScriptRoot -Parent) 'AzRs.psd1'
+            $psd1 = Join-Path (Split-Path $script:AzRsModuleRoot -Parent) 'AzRs.psd1'
             $bound = @{} + $PSBoundParameters
             $null = $bound.Remove('AsJob')
             return Start-Job -ScriptBlock { param($m, $p) Import-Module $m; Get-AzSubscription @p } -ArgumentList $psd1, $bound

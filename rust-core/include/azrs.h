@@ -14,7 +14,7 @@
 /**
  * Version of the C ABI in `include/azrs.h`; bumped on any incompatible change.
  */
-#define AZRS_ABI_VERSION 1
+#define AZRS_ABI_VERSION 2
 
 /**
  * The result is in `*out`.
@@ -41,12 +41,20 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Runs a quick operation: request JSON in, result JSON out.
+ * Runs a quick operation: request JSON in, result JSON out. `environ` is the environment as
+ * PowerShell sees it: UTF-8 names joined by NUL, two NULs, the values joined by NUL in the same
+ * order (may be empty, `environ_len` 0).
  *
  * # Safety
- * `request` must point to `request_len` readable bytes; `out` and `out_len` must be writable.
+ * `request` must point to `request_len` readable bytes, `environ` to `environ_len`; `out` and
+ * `out_len` must be writable.
  */
-int32_t azrs_call(const uint8_t *request, size_t request_len, uint8_t **out, size_t *out_len);
+int32_t azrs_call(const uint8_t *request,
+                  size_t request_len,
+                  const uint8_t *environ,
+                  size_t environ_len,
+                  uint8_t **out,
+                  size_t *out_len);
 
 /**
  * Starts a long operation. On success `*handle` is set and `*out` holds `{"handle": n}`.
@@ -56,6 +64,8 @@ int32_t azrs_call(const uint8_t *request, size_t request_len, uint8_t **out, siz
  */
 int32_t azrs_op_begin(const uint8_t *request,
                       size_t request_len,
+                      const uint8_t *environ,
+                      size_t environ_len,
                       uint64_t *handle,
                       uint8_t **out,
                       size_t *out_len);

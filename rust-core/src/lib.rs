@@ -25,4 +25,4 @@ pub use error::{AzError, Category};
 pub use request::{Env, Request};
 
 /// Version of the C ABI in `include/azrs.h`; bumped on any incompatible change.
-pub const AZRS_ABI_VERSION: u32 = 1;
+pub const AZRS_ABI_VERSION: u32 = 2;

@@ -34,6 +34,42 @@ impl Env {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
+
+    /// The variables the engine consults, out of an environment block as the wrapper sends it:
+    /// all names joined by NUL, two NULs, then all values joined by NUL, in the same order (one
+    /// `[string]::Join` each over `[Environment]::GetEnvironmentVariables()`, the cheapest shape
+    /// PowerShell can produce). Names outside `ENV_NAMES` are dropped here, so unrelated variables
+    /// (and any secrets in them) go no further. Names compare case-insensitively on Windows, as
+    /// there.
+    pub fn from_block(block: &[u8]) -> AzResult<Env> {
+        let mut env = Env::default();
+        if block.is_empty() {
+            return Ok(env);
+        }
+        let text = std::str::from_utf8(block)
+            .map_err(|e| AzError::invalid_argument("InvalidUtf8", format!("The environment block is not valid UTF-8 (at byte {}).", e.valid_up_to())))?;
+        let invalid = || AzError::invalid_argument("InvalidEnvironmentBlock", "The environment block does not have as many values as names.");
+        let (names, values) = text.split_once("\0\0").ok_or_else(invalid)?;
+        let (names, values): (Vec<&str>, Vec<&str>) = (names.split('\0').collect(), values.split('\0').collect());
+        if names.len() != values.len() {
+            return Err(invalid());
+        }
+        for (name, value) in names.into_iter().zip(values) {
+            for known in ENV_NAMES.iter().filter(|k| same_name(k, name)) {
+                env.0.insert((*known).to_string(), value.to_string());
+            }
+        }
+        Ok(env)
+    }
+
+    /// Adds `other`'s entries over this one's.
+    fn merge(&mut self, other: Env) {
+        self.0.extend(other.0);
+    }
+}
+
+fn same_name(known: &str, name: &str) -> bool {
+    if cfg!(windows) { known.eq_ignore_ascii_case(name) } else { known == name }
 }
 
 /// Names of the variables the wrapper reads and sends with each request. One list, here, so the
@@ -77,6 +113,16 @@ impl Request {
         })
     }
 
+    /// A request with its environment block (see `Env::from_block`); an `env` object inside the
+    /// request, which tests use, wins over the block.
+    pub fn parse_with_block(bytes: &[u8], block: &[u8]) -> AzResult<Request> {
+        let mut req = Request::parse(bytes)?;
+        let mut env = Env::from_block(block)?;
+        env.merge(std::mem::take(&mut req.env));
+        req.env = env;
+        Ok(req)
+    }
+
     /// The part before the first dot: which room of the engine handles the request.
     pub fn area(&self) -> &str {
         self.op.split_once('.').map(|(a, _)| a).unwrap_or(&self.op)
@@ -88,5 +134,42 @@ impl Request {
         serde_json::from_value(v).map_err(|e| {
             AzError::invalid_argument("InvalidArguments", format!("Invalid arguments for '{}': {e}.", self.op))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_keeps_only_known_names_in_order_of_pairs() {
+        let block = "PATH\0HTTPS_PROXY\0GITHUB_TOKEN\0AzRs:UserProfile\0\0/bin\0http://p:3128\0ghp_secret\0/home/u";
+        let env = Env::from_block(block.as_bytes()).unwrap();
+        assert_eq!(env.get("HTTPS_PROXY"), Some("http://p:3128"));
+        assert_eq!(env.get("AzRs:UserProfile"), Some("/home/u"));
+        assert_eq!(env.get("PATH"), None);
+        assert!(env.names().all(|n| n != "GITHUB_TOKEN"), "unknown variables are dropped");
+    }
+
+    #[test]
+    fn block_with_empty_values_and_no_block() {
+        let env = Env::from_block(b"BROWSER\0DISPLAY\0\0\0:0").unwrap();
+        assert_eq!(env.get("BROWSER"), None, "empty reads as unset");
+        assert_eq!(env.get("DISPLAY"), Some(":0"));
+        assert!(Env::from_block(b"").unwrap().names().next().is_none());
+    }
+
+    #[test]
+    fn malformed_blocks_are_errors() {
+        for bad in [&b"BROWSER\0DISPLAY\0\0x"[..], b"BROWSER", &[0xff, 0, 0, 0x41]] {
+            assert!(Env::from_block(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn env_object_in_the_request_wins_over_the_block() {
+        let req = Request::parse_with_block(br#"{"op":"x","env":{"BROWSER":"b"}}"#, b"BROWSER\0SSL_CERT_FILE\0\0a\0/ca.pem").unwrap();
+        assert_eq!(req.env.get("BROWSER"), Some("b"));
+        assert_eq!(req.env.get("SSL_CERT_FILE"), Some("/ca.pem"));
     }
 }

@@ -7,7 +7,7 @@ use std::ptr;
 fn call_raw(req: &[u8]) -> (i32, Value) {
     let mut out: *mut u8 = ptr::null_mut();
     let mut len: usize = 0;
-    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), &mut out, &mut len) };
+    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), ptr::null(), 0, &mut out, &mut len) };
     take(rc, out, len)
 }
 
@@ -45,22 +45,42 @@ fn malformed_json_and_unknown_ops_are_error_values() {
 fn null_and_oversized_inputs_are_refused_without_reading() {
     let mut out: *mut u8 = ptr::null_mut();
     let mut len = 0usize;
-    let rc = unsafe { azrs_call(ptr::null(), 10, &mut out, &mut len) };
+    let rc = unsafe { azrs_call(ptr::null(), 10, ptr::null(), 0, &mut out, &mut len) };
     let (rc, v) = take(rc, out, len);
     assert_eq!((rc, v["code"].as_str()), (AZRS_ERROR, Some("NullInput")));
 
     // The length is checked before the pointer is touched, so a 1-byte buffer claiming 1 GiB is safe.
     let one = [b'{'];
-    let rc = unsafe { azrs_call(one.as_ptr(), 1 << 30, &mut out, &mut len) };
+    let rc = unsafe { azrs_call(one.as_ptr(), 1 << 30, ptr::null(), 0, &mut out, &mut len) };
     let (rc, v) = take(rc, out, len);
     assert_eq!((rc, v["code"].as_str()), (AZRS_ERROR, Some("RequestTooLarge")));
     assert_eq!(v["category"], "LimitsExceeded");
 }
 
 #[test]
+fn the_environment_block_reaches_the_engine_and_a_bad_one_is_an_error_value() {
+    let req = br#"{"op":"diag.env","args":{"names":["BROWSER","HOME"]}}"#;
+    let block = b"HOME\0BROWSER\0\0/home/x\0/usr/bin/stand-in";
+    let (mut out, mut len) = (ptr::null_mut(), 0usize);
+    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), block.as_ptr(), block.len(), &mut out, &mut len) };
+    let (rc, v) = take(rc, out, len);
+    assert_eq!(rc, AZRS_OK, "{v}");
+    assert_eq!(v["BROWSER"], "/usr/bin/stand-in");
+    assert!(v["HOME"].is_null(), "names the engine does not consult are dropped");
+
+    let bad = b"BROWSER\0\0a\0b";
+    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), bad.as_ptr(), bad.len(), &mut out, &mut len) };
+    let (rc, v) = take(rc, out, len);
+    assert_eq!((rc, v["code"].as_str()), (AZRS_ERROR, Some("InvalidEnvironmentBlock")));
+    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), ptr::null(), 4, &mut out, &mut len) };
+    let (rc, v) = take(rc, out, len);
+    assert_eq!((rc, v["code"].as_str()), (AZRS_ERROR, Some("NullInput")));
+}
+
+#[test]
 fn null_out_pointers_report_no_output() {
     let req = br#"{"op":"engine.info"}"#;
-    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), ptr::null_mut(), ptr::null_mut()) };
+    let rc = unsafe { azrs_call(req.as_ptr(), req.len(), ptr::null(), 0, ptr::null_mut(), ptr::null_mut()) };
     assert_eq!(rc, AZRS_NO_OUTPUT);
     unsafe { azrs_buffer_free(ptr::null_mut(), 0) }; // freeing null is allowed
 }
@@ -77,7 +97,7 @@ fn a_panic_becomes_an_internal_error_value() {
 
 fn begin(req: &[u8]) -> u64 {
     let (mut out, mut len, mut handle) = (ptr::null_mut(), 0usize, 0u64);
-    let rc = unsafe { azrs_op_begin(req.as_ptr(), req.len(), &mut handle, &mut out, &mut len) };
+    let rc = unsafe { azrs_op_begin(req.as_ptr(), req.len(), ptr::null(), 0, &mut handle, &mut out, &mut len) };
     let (rc, v) = take(rc, out, len);
     assert_eq!(rc, AZRS_OK, "{v}");
     assert_eq!(v["handle"], handle);

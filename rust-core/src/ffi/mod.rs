@@ -101,16 +101,43 @@ unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], 
     Ok(bytes)
 }
 
-/// Runs a quick operation: request JSON in, result JSON out.
+/// Runs a quick operation: request JSON in, result JSON out. `environ` is the environment as
+/// PowerShell sees it: UTF-8 names joined by NUL, two NULs, the values joined by NUL in the same
+/// order (may be empty, `environ_len` 0).
 ///
 /// # Safety
-/// `request` must point to `request_len` readable bytes; `out` and `out_len` must be writable.
+/// `request` must point to `request_len` readable bytes, `environ` to `environ_len`; `out` and
+/// `out_len` must be writable.
 #[no_mangle]
-pub unsafe extern "C" fn azrs_call(request: *const u8, request_len: usize, out: *mut *mut u8, out_len: *mut usize) -> i32 {
+pub unsafe extern "C" fn azrs_call(
+    request: *const u8,
+    request_len: usize,
+    environ: *const u8,
+    environ_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
     boundary(out, out_len, || {
-        let req = Request::parse(input(request, request_len, "request")?)?;
+        let req = Request::parse_with_block(input(request, request_len, "request")?, environment(environ, environ_len)?)?;
         ops::call(&req)
     })
+}
+
+/// The environment block: bytes only (it holds NULs by design); UTF-8 is checked when parsed.
+///
+/// # Safety
+/// As for `input`.
+unsafe fn environment<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], AzError> {
+    if len > AZRS_MAX_REQUEST_BYTES {
+        return Err(AzError::new("RequestTooLarge", crate::error::Category::LimitsExceeded, format!("The environment block is {len} bytes; AzRs accepts at most {AZRS_MAX_REQUEST_BYTES}.")));
+    }
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(AzError::invalid_argument("NullInput", "The environment block pointer is null."));
+    }
+    Ok(std::slice::from_raw_parts(ptr, len))
 }
 
 /// Starts a long operation. On success `*handle` is set and `*out` holds `{"handle": n}`.
@@ -121,6 +148,8 @@ pub unsafe extern "C" fn azrs_call(request: *const u8, request_len: usize, out: 
 pub unsafe extern "C" fn azrs_op_begin(
     request: *const u8,
     request_len: usize,
+    environ: *const u8,
+    environ_len: usize,
     handle: *mut u64,
     out: *mut *mut u8,
     out_len: *mut usize,
@@ -129,7 +158,7 @@ pub unsafe extern "C" fn azrs_op_begin(
         if handle.is_null() {
             return Err(AzError::invalid_argument("NullInput", "The handle pointer is null."));
         }
-        let req = Request::parse(input(request, request_len, "request")?)?;
+        let req = Request::parse_with_block(input(request, request_len, "request")?, environment(environ, environ_len)?)?;
         let h = ops::begin(req)?;
         *handle = h;
         Ok(serde_json::json!({ "handle": h }))
