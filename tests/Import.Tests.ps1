@@ -17,8 +17,8 @@ Describe 'Import-Module AzRs' {
     It 'parses a command''s body on its first call and then calls it directly, still as the module''s export' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
         $probe = "Import-Module '$psd1'; `$c = Get-Command Get-AzEnvironment; " +
-            "`$c.ScriptBlock.ToString().Contains('Import-AzRsChunk'); @(Get-AzEnvironment).Count; " +
-            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c, `$after); `$after.ScriptBlock.ToString().Contains('Import-AzRsChunk'); " +
+            "`$c.ScriptBlock.ToString().Contains('azrsFirstCall'); @(Get-AzEnvironment).Count; " +
+            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c, `$after); `$after.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
             "`$after.Module.Name; Remove-Module AzRs; [bool](Get-Command Get-AzEnvironment -ErrorAction SilentlyContinue)"
         $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
         $LASTEXITCODE | Should -Be 0

@@ -11,6 +11,7 @@ function Connect-AzAccount {
     [CmdletBinding(DefaultParameterSetName = 'UserWithSubscriptionId', SupportsShouldProcess = $true)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
     param(
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Environment' @args } @args })]
         [Alias('EnvironmentName')][string]$Environment,
         [Parameter(ParameterSetName = 'UserWithSubscriptionId')]
         [Parameter(ParameterSetName = 'UserWithCredential')]

@@ -8,6 +8,7 @@ function Get-AzContext {
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext')]
     param(
         [Parameter(ParameterSetName = 'GetSingleContext', Position = 0)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Context' @args } @args })]
         [string]$Name,
 
         [Parameter(ParameterSetName = 'ListAllContexts', Mandatory)]

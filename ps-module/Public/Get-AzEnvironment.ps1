@@ -8,6 +8,7 @@ function Get-AzEnvironment {
     [OutputType('Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment')]
     param(
         [Parameter(Position = 0, ValueFromPipelineByPropertyName)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Environment' @args } @args })]
         [string]$Name,
 
         [Alias('AzContext', 'AzureRmContext', 'AzureCredential')]

@@ -11,6 +11,7 @@ function Remove-AzContext {
         [psobject]$InputObject,
 
         [Parameter(ParameterSetName = 'RemoveByName', Mandatory, Position = 0)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Context' @args } @args })]
         [string]$Name,
 
         [switch]$Force,

@@ -11,6 +11,7 @@ function Rename-AzContext {
         [psobject]$InputObject,
 
         [Parameter(ParameterSetName = 'RenameByName', Mandatory, Position = 0)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Context' @args } @args })]
         [string]$SourceName,
 
         [Parameter(Mandatory, Position = 1)]

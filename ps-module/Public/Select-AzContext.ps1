@@ -11,6 +11,7 @@ function Select-AzContext {
         [psobject]$InputObject,
 
         [Parameter(ParameterSetName = 'SelectByName', Mandatory, Position = 0)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Context' @args } @args })]
         [string]$Name,
 
         [ValidateSet('Process', 'CurrentUser')]

@@ -7,6 +7,7 @@ function Set-AzEnvironment {
     [OutputType('Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ArgumentCompleter({ & (Get-Module AzRs) { Import-AzRsChunk 'Completion'; Complete-AzRsName 'Environment' @args } @args })]
         [string]$Name,
 
         [Parameter(ParameterSetName = 'ARMEndpoint', Position = 1, Mandatory, ValueFromPipelineByPropertyName)]
