@@ -194,11 +194,12 @@ function Import-AzRsChunk {
         # (the usual Import-Module; imported elsewhere, the stub stays and forwards each call).
         $psm1.Add("        Import-AzRsChunk '$($stub.Name)'")
         $psm1.Add("        if ([object]::ReferenceEquals(`${function:global:$($stub.Name)}, `$MyInvocation.MyCommand.ScriptBlock)) { `${function:global:$($stub.Name)} = `${function:script:$($stub.Name)} }")
-        $psm1.Add("        `$azrsFirstCall = { & '$($stub.Name)' @PSBoundParameters }.GetSteppablePipeline(`$MyInvocation.CommandOrigin)")
-        $psm1.Add('        $azrsFirstCall.Begin($PSCmdlet)')
+        # With pipeline input, the first call runs through a steppable pipeline (begin, process
+        # per item, end, as the command itself); without, one plain call does.
+        $psm1.Add("        if (`$MyInvocation.ExpectingInput) { `$azrsFirstCall = { & '$($stub.Name)' @PSBoundParameters }.GetSteppablePipeline(`$MyInvocation.CommandOrigin); `$azrsFirstCall.Begin(`$PSCmdlet) }")
         $psm1.Add('    }')
-        $psm1.Add('    process { $azrsFirstCall.Process($_) }')
-        $psm1.Add('    end { $azrsFirstCall.End() }')
+        $psm1.Add('    process { if ($MyInvocation.ExpectingInput) { $azrsFirstCall.Process($_) } }')
+        $psm1.Add("    end { if (`$MyInvocation.ExpectingInput) { `$azrsFirstCall.End() } else { & '$($stub.Name)' @PSBoundParameters } }")
         $psm1.Add('}')
         if ($stub.Statements.Count) { $psm1.Add((ConvertTo-CheapImport ($stub.Statements -join "`n"))) }
         $psm1.Add("#endregion`n")

@@ -169,3 +169,12 @@ function New-AzRsSecureString {
     param([string]$Text)
     return [System.Net.NetworkCredential]::new('', $Text).SecurePassword
 }
+
+function Get-AzRsTokenWithSigning {
+    # Get-AzAccessToken for an account whose certificate PowerShell must sign with: an operation,
+    # so the engine can ask for the signature. Returns the engine's compact result as JSON text.
+    param($Arguments, $Cmdlet)
+    # Invoked from the operation loop inside this module, so module functions resolve.
+    $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
+    return '"' + (Invoke-AzRsOperation -Op 'auth.token' -Arguments $Arguments -Cmdlet $Cmdlet -OnPrompt $onPrompt).Replace("`n", '\n') + '"'
+}

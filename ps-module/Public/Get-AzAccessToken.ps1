@@ -32,10 +32,12 @@ function Get-AzAccessToken {
     try { $raw = Invoke-AzRsNative -Request $request -Raw }
     catch {
         if ($_.FullyQualifiedErrorId -notlike 'NeedsPowerShellSigning*') { $PSCmdlet.ThrowTerminatingError($_) }
-        # Certificates from the .NET store or a PFX: PowerShell signs, so run it as an operation.
-        # Invoked from the operation loop inside this module, so module functions resolve.
-        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
-        $raw = '"' + (Invoke-AzRsOperation -Op 'auth.token' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt).Replace("`n", '\n') + '"'
+        # Certificates from the .NET store or a PFX: PowerShell signs, so it runs as an operation.
+        # Its chunk loads only here (called by a name in a variable, which build.ps1 does not
+        # follow): the usual first call should not parse it.
+        Import-AzRsChunk 'SignIn'
+        $signing = 'Get-AzRsTokenWithSigning'
+        $raw = & $signing -Arguments $arguments -Cmdlet $PSCmdlet
     }
     $parts = $raw.Substring(1, $raw.Length - 2).Split($script:AzRsTokenSeparator, [System.StringSplitOptions]::None)
     [pscustomobject]@{
