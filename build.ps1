@@ -89,8 +89,10 @@ function Get-TopLevelParts {
         if ($st -is [System.Management.Automation.Language.FunctionDefinitionAst]) { $functions.Add($st) }
         else { $statements.Add($st.Extent.Text) }
     }
+    # Commands inside attributes ([ArgumentCompleter({...})]) run on Tab and load their own chunk.
+    $inAttribute = { param($n) for ($p = $n.Parent; $p; $p = $p.Parent) { if ($p -is [System.Management.Automation.Language.AttributeAst]) { return $true } }; $false }
     $used = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true) |
-            ForEach-Object { $_.GetCommandName() } | Where-Object { $_ } | Sort-Object -Unique)
+            Where-Object { -not (& $inAttribute $_) } | ForEach-Object { $_.GetCommandName() } | Where-Object { $_ } | Sort-Object -Unique)
     [pscustomobject]@{ Functions = $functions; Statements = $statements; Used = $used }
 }
 
@@ -182,6 +184,15 @@ function Import-AzRsChunk {
     }
 }
 
+
+function Invoke-AzRsLazy {
+    # Calls a function of a chunk that loads only now: rare paths (prompts, certificate signing)
+    # that the common first call of a command should not have to parse. build.ps1 sees only this
+    # call, not the command named in the string.
+    param([string]`$Chunk, [string]`$Command, [hashtable]`$Parameters)
+    Import-AzRsChunk `$Chunk
+    & `$Command @Parameters
+}
 #endregion
 "@)
     $psm1.AddRange($imports)

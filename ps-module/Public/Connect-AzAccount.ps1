@@ -114,7 +114,7 @@ function Connect-AzAccount {
         $arguments.interactive = ($script:AzRsInteractive -ne 'false')
 
         # Invoked from the operation loop inside this module, so module functions resolve.
-        $onPrompt = { param($request) Invoke-AzRsSignInPrompt -Request $request -HostObject $Host }
+        $onPrompt = { param($request) Invoke-AzRsLazy 'SignIn' 'Invoke-AzRsSignInPrompt' @{ Request = $request; HostObject = $Host } }
         $result = Invoke-AzRsOperation -Op 'auth.connect' -Arguments $arguments -Cmdlet $PSCmdlet -OnPrompt $onPrompt
         if ($null -eq $result) { return }
         ConvertTo-AzRsProfileObject $result

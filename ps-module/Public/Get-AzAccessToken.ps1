@@ -33,11 +33,7 @@ function Get-AzAccessToken {
     catch {
         if ($_.FullyQualifiedErrorId -notlike 'NeedsPowerShellSigning*') { $PSCmdlet.ThrowTerminatingError($_) }
         # Certificates from the .NET store or a PFX: PowerShell signs, so it runs as an operation.
-        # Its chunk loads only here (called by a name in a variable, which build.ps1 does not
-        # follow): the usual first call should not parse it.
-        Import-AzRsChunk 'SignIn'
-        $signing = 'Get-AzRsTokenWithSigning'
-        $raw = & $signing -Arguments $arguments -Cmdlet $PSCmdlet
+        $raw = Invoke-AzRsLazy 'SignIn' 'Get-AzRsTokenWithSigning' @{ Arguments = $arguments; Cmdlet = $PSCmdlet }
     }
     $parts = $raw.Substring(1, $raw.Length - 2).Split($script:AzRsTokenSeparator, [System.StringSplitOptions]::None)
     [pscustomobject]@{
