@@ -34,6 +34,16 @@ Describe 'Service principal with a secret' {
         $p.Context.Environment.Name | Should -Be 'AzRsEmulator'
         ($p | Format-Table | Out-String) | Should -Match 'Subscription name\s+Tenant'
     }
+    It 'replaces a context named with -ContextName only with -Force (no prompt in a non-interactive session)' {
+        $null = Connect-TestSp @{ ContextName = 'ci-context'; Scope = 'Process' }
+        $err = $null
+        try { $null = Connect-TestSp @{ ContextName = 'ci-context'; Scope = 'Process' } } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'ContextNameExists,Connect-AzAccount'
+        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $err.Exception.Message | Should -Match '-Force'
+        (Connect-TestSp @{ ContextName = 'ci-context'; Scope = 'Process'; Force = $true }).Context.Name | Should -Be 'ci-context'
+        @(Get-AzContext -ListAvailable | Where-Object Name -EQ 'ci-context').Count | Should -Be 1
+    }
     It 'accepts the tenant as a domain (OpenID metadata)' {
         $p = Connect-AzAccount -ServicePrincipal -Credential $script:SpCredential -Tenant 'contoso.onmicrosoft.com' -Environment AzRsEmulator -WarningAction SilentlyContinue
         $p.Context.Tenant.Id | Should -Be $script:TenantA

@@ -95,6 +95,16 @@ function Connect-AzAccount {
         if ($Tenant) { $target = "$method, tenant $Tenant" }
         if (-not $PSCmdlet.ShouldProcess($target, 'Connect-AzAccount')) { return }
 
+        # Az's overwrite check: a -ContextName that exists is replaced only with -Force or a yes.
+        # With no one to ask (-NonInteractive), a clear error instead of the host's prompt failure.
+        if ($ContextName -and -not $Force -and @(Invoke-AzRsNative -Op 'context.names' -Cmdlet $PSCmdlet) -contains $ContextName) {
+            if ($script:AzRsInteractive -eq 'false') {
+                $ex = [System.InvalidOperationException]::new("A context named '$ContextName' already exists. Use -Force to replace it, or choose another -ContextName.")
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($ex, 'ContextNameExists', 'ResourceExists', $ContextName))
+            }
+            if (-not $PSCmdlet.ShouldContinue("Are you sure you want to replace existing context '$ContextName'?", "Overwrite existing context '$ContextName'")) { return }
+        }
+
         $arguments = @{ method = $method; maxContextPopulation = $MaxContextPopulation }
         foreach ($name in 'Environment', 'Tenant', 'Subscription', 'AccountId', 'ApplicationId', 'CertificateThumbprint',
             'FederatedToken', 'AccessToken', 'GraphAccessToken', 'MicrosoftGraphAccessToken', 'KeyVaultAccessToken', 'AuthScope', 'ContextName', 'Scope') {
