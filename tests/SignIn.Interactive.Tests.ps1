@@ -61,6 +61,23 @@ Describe 'Device code' {
     It 'refuses to run with InformationAction Ignore (the message would be invisible)' {
         { Connect-AzAccount -UseDeviceAuthentication -Environment AzRsEmulator -InformationAction Ignore } | Should -Throw -ErrorId 'InformationIgnored,Connect-AzAccount'
     }
+    It 'sends -ClaimsChallenge with CAE''s capability, and refuses one that is not base64 JSON' {
+        $challenge = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('{"access_token":{"acrs":{"essential":true,"value":"c1"}}}'))
+        $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ autoApprove = $true }
+        try {
+            $p = Connect-AzAccount -UseDeviceAuthentication -ClaimsChallenge $challenge -Environment AzRsEmulator -Scope Process -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+            $p.Context.Account.Type | Should -Be 'User'
+            $jwt = [System.Net.NetworkCredential]::new('', (Get-AzAccessToken).Token).Password
+            $payload = $jwt.Split('.')[1].Replace('-', '+').Replace('_', '/')
+            $payload += '=' * ((4 - $payload.Length % 4) % 4)
+            $claims = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($payload)) | ConvertFrom-Json
+            $claims.acrs | Should -Be @('c1') -Because 'the emulator grants the authentication context the challenge asked for'
+            $claims.xms_cc | Should -Be @('CP1')
+        }
+        finally { $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ autoApprove = $false } }
+        { Connect-AzAccount -UseDeviceAuthentication -ClaimsChallenge 'not base64 !!' -Environment AzRsEmulator -InformationAction SilentlyContinue } |
+            Should -Throw -ErrorId 'InvalidClaimsChallenge,Connect-AzAccount'
+    }
     It 'follows slow_down by polling less often' {
         $null = Invoke-EmulatorAdmin $script:Emu 'settings' @{ slowDown = $true; autoApprove = $true }
         try {

@@ -107,7 +107,7 @@ function Connect-AzAccount {
 
         $arguments = @{ method = $method; maxContextPopulation = $MaxContextPopulation }
         foreach ($name in 'Environment', 'Tenant', 'Subscription', 'AccountId', 'ApplicationId', 'CertificateThumbprint',
-            'FederatedToken', 'AccessToken', 'GraphAccessToken', 'MicrosoftGraphAccessToken', 'KeyVaultAccessToken', 'AuthScope', 'ContextName', 'Scope') {
+            'FederatedToken', 'AccessToken', 'GraphAccessToken', 'MicrosoftGraphAccessToken', 'KeyVaultAccessToken', 'AuthScope', 'ContextName', 'Scope', 'ClaimsChallenge') {
             if ($PSBoundParameters.ContainsKey($name)) { $arguments[$name.Substring(0, 1).ToLowerInvariant() + $name.Substring(1)] = [string]$PSBoundParameters[$name] }
         }
         if ($CertificatePath) { $arguments.certificatePath = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($CertificatePath) }

@@ -92,6 +92,18 @@ fn wants_cp1(claims: Option<&str>) -> bool {
     claims.map(|c| c.contains("CP1")).unwrap_or(false)
 }
 
+/// Authentication-context classes a claims challenge asks for (`access_token.acrs.value(s)`);
+/// Entra puts them in the token's `acrs` claim once satisfied.
+fn requested_acrs(claims: Option<&str>) -> Option<Value> {
+    let v: Value = serde_json::from_str(claims?).ok()?;
+    let acrs = v.pointer("/access_token/acrs")?;
+    match (acrs.get("value"), acrs.get("values")) {
+        (Some(Value::String(s)), _) => Some(json!([s])),
+        (_, Some(Value::Array(a))) => Some(Value::Array(a.clone())),
+        _ => None,
+    }
+}
+
 pub struct UserGrant<'a> {
     pub user: &'a User,
     pub app: &'a Application,
@@ -119,6 +131,9 @@ pub fn user_response(state: &AppState, origin: &str, g: &UserGrant) -> Value {
     });
     if wants_cp1(g.claims) {
         at["xms_cc"] = json!(["CP1"]);
+    }
+    if let Some(acrs) = requested_acrs(g.claims) {
+        at["acrs"] = acrs;
     }
     let mut resp = json!({
         "token_type": "Bearer",

@@ -5,7 +5,7 @@
 //! [`open_browser`] reports when no browser can be opened so the caller can fall back to
 //! device code.
 
-use super::{net::Log, request_token, random_b64url, b64url, Authority, Token, CP1_CLAIMS, OIDC_SCOPES, POWERSHELL_CLIENT_ID};
+use super::{net::Log, request_token, random_b64url, b64url, Authority, Token, OIDC_SCOPES, POWERSHELL_CLIENT_ID};
 use crate::error::{AzError, AzResult, Category};
 use crate::Env;
 use sha2::{Digest, Sha256};
@@ -34,9 +34,10 @@ pub struct AuthRequest {
     state: String,
     nonce: String,
     verifier: String,
+    claims: String,
 }
 
-pub fn auth_request(authority: &Authority, port: u16, scope: &str, login_hint: Option<&str>) -> AuthRequest {
+pub fn auth_request(authority: &Authority, port: u16, scope: &str, login_hint: Option<&str>, claims: &str) -> AuthRequest {
     let verifier = random_b64url(32);
     let challenge = b64url(&Sha256::digest(verifier.as_bytes()));
     let state = random_b64url(16);
@@ -53,12 +54,12 @@ pub fn auth_request(authority: &Authority, port: u16, scope: &str, login_hint: O
         .append_pair("code_challenge_method", "S256")
         .append_pair("nonce", &nonce)
         .append_pair("client_info", "1")
-        .append_pair("claims", CP1_CLAIMS)
+        .append_pair("claims", claims)
         .append_pair("prompt", "select_account");
     if let Some(h) = login_hint {
         q.append_pair("login_hint", h);
     }
-    AuthRequest { url: format!("{}?{}", authority.authorize_url(), q.finish()), redirect_uri, state, nonce, verifier }
+    AuthRequest { url: format!("{}?{}", authority.authorize_url(), q.finish()), redirect_uri, state, nonce, verifier, claims: claims.to_string() }
 }
 
 /// Starts the user's browser on `url` without waiting for it. Err = no browser in this session.
@@ -124,7 +125,7 @@ pub async fn complete(env: &Env, log: Log<'_>, authority: &Authority, listener: 
         ("code_verifier", req.verifier.as_str()),
         ("redirect_uri", req.redirect_uri.as_str()),
         ("scope", scopes.as_str()),
-        ("claims", CP1_CLAIMS),
+        ("claims", req.claims.as_str()),
     ];
     let token = request_token(env, log, authority, &form, scope, false).await?;
     let nonce = token.id_token.as_deref().and_then(super::jwt_claims).and_then(|c| c.get("nonce").and_then(|n| n.as_str()).map(str::to_string));

@@ -2,15 +2,15 @@
 //! (+5 s on `slow_down`) until the user finishes, declines, or the code expires. Cancellation
 //! (Ctrl+C) drops the future at its sleep, so it stops within one poll of the wrapper.
 
-use super::{net::{self, Log}, token_error, token_from_response, Authority, Token, CP1_CLAIMS, OIDC_SCOPES, POWERSHELL_CLIENT_ID};
+use super::{net::{self, Log}, token_error, token_from_response, Authority, Token, OIDC_SCOPES, POWERSHELL_CLIENT_ID};
 use crate::error::{AzError, AzResult, Category};
 use crate::Env;
 use serde_json::Value;
 use std::time::Duration;
 
-pub async fn acquire(env: &Env, log: Log<'_>, authority: &Authority, scope: &str, show: &(dyn Fn(String) + Send + Sync)) -> AzResult<Token> {
+pub async fn acquire(env: &Env, log: Log<'_>, authority: &Authority, scope: &str, claims: &str, show: &(dyn Fn(String) + Send + Sync)) -> AzResult<Token> {
     let scopes = format!("{scope} {OIDC_SCOPES}");
-    let form = [("client_id", POWERSHELL_CLIENT_ID), ("scope", scopes.as_str()), ("claims", CP1_CLAIMS)];
+    let form = [("client_id", POWERSHELL_CLIENT_ID), ("scope", scopes.as_str()), ("claims", claims)];
     let r = net::post_form(env, log, &authority.device_code_url(), &form).await?;
     // Entra may report /devicecode errors with HTTP 200.
     if r.status != 200 || r.body.get("error").is_some() {
@@ -34,7 +34,7 @@ pub async fn acquire(env: &Env, log: Log<'_>, authority: &Authority, scope: &str
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("client_info", "1"),
         ("device_code", device_code.as_str()),
-        ("claims", CP1_CLAIMS),
+        ("claims", claims),
     ];
     loop {
         tokio::time::sleep(Duration::from_secs(interval)).await;

@@ -27,6 +27,31 @@ pub const OIDC_SCOPES: &str = "offline_access openid profile";
 /// CAE capability, as Az sends it (isCaeEnabled: true).
 pub const CP1_CLAIMS: &str = r#"{"access_token":{"xms_cc":{"values":["CP1"]}}}"#;
 
+/// The `claims` parameter of a user sign-in: CAE's client capability (CP1), merged into the
+/// claims challenge a resource returned (`-ClaimsChallenge`: base64 of the JSON claims request from
+/// its WWW-Authenticate header; plain JSON is accepted too).
+pub fn claims_with_challenge(challenge: Option<&str>) -> crate::error::AzResult<String> {
+    use base64::Engine as _;
+    let Some(c) = challenge.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(CP1_CLAIMS.to_string()) };
+    let invalid = |why: &str| {
+        crate::error::AzError::invalid_argument("InvalidClaimsChallenge", format!("-ClaimsChallenge is not a base64-encoded JSON claims request ({why})."))
+            .with_remedy("Pass the claims value of the resource's WWW-Authenticate header as it is.")
+    };
+    let bytes = if c.starts_with('{') {
+        c.as_bytes().to_vec()
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(c)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c.trim_end_matches('=')))
+            .map_err(|_| invalid("not base64"))?
+    };
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| invalid("not JSON"))?;
+    let at = v.as_object_mut().ok_or_else(|| invalid("not a JSON object"))?
+        .entry("access_token").or_insert_with(|| serde_json::json!({}));
+    at.as_object_mut().ok_or_else(|| invalid("access_token is not an object"))?
+        .entry("xms_cc").or_insert_with(|| serde_json::json!({"values": ["CP1"]}));
+    Ok(v.to_string())
+}
+
 /// Where to send token requests: `{authority}{tenant}/oauth2/v2.0/...`.
 #[derive(Debug, Clone)]
 pub struct Authority {
@@ -232,4 +257,26 @@ pub fn random_b64url(bytes: usize) -> String {
 
 pub fn b64url(data: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+}
+
+#[cfg(test)]
+mod claims_tests {
+    use super::*;
+
+    #[test]
+    fn claims_challenge_keeps_cp1_and_the_challenge() {
+        use base64::Engine as _;
+        assert_eq!(claims_with_challenge(None).unwrap(), CP1_CLAIMS);
+        let challenge = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(challenge);
+        for given in [b64.as_str(), challenge] {
+            let v: serde_json::Value = serde_json::from_str(&claims_with_challenge(Some(given)).unwrap()).unwrap();
+            assert_eq!(v["access_token"]["acrs"]["value"], "c1");
+            assert_eq!(v["access_token"]["xms_cc"]["values"][0], "CP1");
+        }
+        // "WzFd" is [1]: JSON, but not an object.
+        for bad in ["not base64 !!", "bm90IGpzb24=", "WzFd"] {
+            assert_eq!(claims_with_challenge(Some(bad)).unwrap_err().code, "InvalidClaimsChallenge", "{bad}");
+        }
+    }
 }

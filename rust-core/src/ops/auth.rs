@@ -101,6 +101,7 @@ pub struct ConnectArgs {
     skip_validation: bool,
     auth_scope: Option<String>,
     context_name: Option<String>,
+    claims_challenge: Option<String>,
     scope: Option<String>,
     skip_context_population: bool,
     max_context_population: Option<i64>,
@@ -232,7 +233,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             Ok((user_account(&token), token))
         }
         "deviceCode" => {
-            let token = device_code_flow(ctx, log, &authority, scope).await?;
+            let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
             Ok((user_account(&token), token))
         }
         "browser" => {
@@ -242,7 +243,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             let v = ctx.clone();
             let taken = move |m: String| v.verbose(m);
             let (listener, port) = browser::bind_loopback(&taken).await?;
-            let req = browser::auth_request(&authority, port, scope, a.account_id.as_deref());
+            let req = browser::auth_request(&authority, port, scope, a.account_id.as_deref(), &auth::claims_with_challenge(a.claims_challenge.as_deref())?);
             match browser::open_browser(env, &req.url) {
                 Ok(()) => {
                     ctx.information("Please select the account you want to login with.");
@@ -252,7 +253,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
                 Err(why) => {
                     drop(listener);
                     ctx.warning(format!("A web browser cannot be opened in this session ({why}); signing in with a device code instead."));
-                    let token = device_code_flow(ctx, log, &authority, scope).await?;
+                    let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
                     Ok((user_account(&token), token))
                 }
             }
@@ -261,10 +262,10 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
     }
 }
 
-async fn device_code_flow(ctx: &OpContext, log: net::Log<'_>, authority: &Authority, scope: &str) -> AzResult<Token> {
+async fn device_code_flow(ctx: &OpContext, log: net::Log<'_>, authority: &Authority, scope: &str, claims: &str) -> AzResult<Token> {
     let c = ctx.clone();
     let show = move |m: String| c.information(format!("[Login to Azure] {m}"));
-    device_code::acquire(&ctx.env, log, authority, scope, &show).await
+    device_code::acquire(&ctx.env, log, authority, scope, claims, &show).await
 }
 
 fn user_account(token: &Token) -> Account {
