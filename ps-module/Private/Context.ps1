@@ -25,40 +25,56 @@ function ConvertTo-AzRsEnvironmentObject {
 
 function ConvertTo-AzRsContextObject {
     # $Result: {default, environments: {name: env}, contexts: [...]} from the engine. Each
-    # environment object is built once and shared by the contexts that use it.
+    # environment object is typed once and shared by the contexts that use it. Inline on purpose:
+    # this runs for every context of -ListAvailable and on the first sign-in of a session, where
+    # each extra function call and PSObject.Properties walk costs milliseconds the first time.
     param($Result)
     if ($null -eq $Result) { return }
-    $envs = @{}
-    if ($null -ne $Result.environments) {
-        foreach ($p in $Result.environments.PSObject.Properties) {
-            $envs[$p.Name] = ConvertTo-AzRsEnvironmentObject $p.Value
-        }
-    }
+    $envs = $Result.environments
+    $typed = @{}
     foreach ($c in $Result.contexts) {
         $c.PSObject.TypeNames.Insert(0, $script:AzRsTypeContext)
         if ($null -ne $c.Account) { $c.Account.PSObject.TypeNames.Insert(0, $script:AzRsTypeAccount) }
         if ($null -ne $c.Subscription) { $c.Subscription.PSObject.TypeNames.Insert(0, $script:AzRsTypeSubscription) }
         if ($null -ne $c.Tenant) { $c.Tenant.PSObject.TypeNames.Insert(0, $script:AzRsTypeTenant) }
-        if ($null -ne $c.Environment) { $c.Environment = $envs[[string]$c.Environment] }
+        if ($null -ne $c.Environment) {
+            $name = [string]$c.Environment
+            $e = $typed[$name]
+            if ($null -eq $e -and $null -ne $envs) {
+                $e = $envs.$name
+                if ($null -ne $e) { $e.PSObject.TypeNames.Insert(0, $script:AzRsTypeEnvironment); $typed[$name] = $e }
+            }
+            $c.Environment = $e
+        }
         $c
     }
 }
 
-function ConvertTo-AzRsProfileObject {
-    param($Result)
-    $context = @(ConvertTo-AzRsContextObject $Result)
+# PSAzureProfile.Environments (every environment, as Az's IDictionary), read from the engine the
+# first time it is looked at, then kept as a plain note property. Connect-AzAccount's output is
+# mostly discarded or shown by its view (context columns only), so the sign-in itself does not
+# pay for a second engine call and for typing every environment.
+$script:AzRsProfileEnvironments = {
     $environments = [ordered]@{}
     foreach ($n in 'AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment') { $environments[$n] = $null }
     foreach ($e in @(Invoke-AzRsNative -Op 'environment.get')) {
         $environments[$e.Name] = ConvertTo-AzRsEnvironmentObject $e
     }
+    $this.PSObject.Properties.Remove('Environments')
+    $this.PSObject.Properties.Add([psnoteproperty]::new('Environments', $environments))
+    $environments
+}
+
+function ConvertTo-AzRsProfileObject {
+    param($Result)
     $ctx = $null
-    if ($context.Count -gt 0) { $ctx = $context[0] }
-    [pscustomobject]@{
-        PSTypeName   = $script:AzRsTypeProfile
-        Context      = $ctx
-        Environments = $environments
+    foreach ($c in ConvertTo-AzRsContextObject $Result) { if ($null -eq $ctx) { $ctx = $c } }
+    $profileObject = [pscustomobject]@{
+        PSTypeName = $script:AzRsTypeProfile
+        Context    = $ctx
     }
+    $profileObject.PSObject.Properties.Add([psscriptproperty]::new('Environments', $script:AzRsProfileEnvironments))
+    $profileObject
 }
 
 function Get-AzRsContextReference {

@@ -50,13 +50,15 @@ pub fn client(env: &Env) -> AzResult<reqwest::Client> {
         let proxy = reqwest::Proxy::http(p).map_err(|e| bad_setting("HTTP_PROXY", e))?.no_proxy(np.clone());
         b = b.proxy(proxy);
     }
+    let mut extra = Vec::new();
     if let Some(path) = ca.as_deref() {
         let pem = std::fs::read(path).map_err(|e| bad_setting("SSL_CERT_FILE", e))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad_setting("SSL_CERT_FILE", e))? {
-            b = b.add_root_certificate(cert);
-        }
+        extra = crate::http::tls::pem_certificates(&pem).map_err(|e| bad_setting("SSL_CERT_FILE", e))?;
     }
-    let c = b.build().map_err(|e| bad_setting("HTTP client", e))?;
+    // The built-in roots come from the process-wide store (http::tls): building a client no
+    // longer re-reads the OS certificate store.
+    let tls = crate::http::tls::client_config(&extra).map_err(|e| bad_setting("SSL_CERT_FILE", e))?;
+    let c = b.use_preconfigured_tls(tls).build().map_err(|e| bad_setting("HTTP client", e))?;
     if let Ok(mut m) = CLIENTS.lock() {
         m.insert(key, c.clone());
     }

@@ -31,6 +31,7 @@
 
 pub mod proxy;
 pub mod redact;
+pub mod tls;
 
 use crate::error::{AzError, AzResult, Category};
 use crate::request::Env;
@@ -301,9 +302,10 @@ impl Client {
             let ps = settings.proxy.clone();
             b = b.proxy(reqwest::Proxy::custom(move |url| ps.proxy_for(url)));
         }
+        let mut extra = Vec::new();
         for path in ca_files(&settings.ca_sources) {
             let pem = std::fs::read(&path).map_err(|e| crate::fsutil::read_error(&path, &e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+            let certs = tls::pem_certificates(&pem).unwrap_or_default();
             if certs.is_empty() && settings.ca_sources.iter().any(|(p, _, _)| *p == path) {
                 // SSL_CERT_FILE itself must hold certificates; a folder may hold other files.
                 return Err(AzError::invalid_argument(
@@ -312,11 +314,11 @@ impl Client {
                 )
                 .with_target(path.display().to_string()));
             }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
+            extra.extend(certs);
         }
-        let inner = b.build().map_err(|e| AzError::internal(format!("The HTTP client could not be built: {}", e.without_url())))?;
+        // The built-in roots are loaded once per process (http::tls), not per client.
+        let tls = tls::client_config(&extra).map_err(|e| AzError::internal(format!("The HTTP client could not be built: {e}")))?;
+        let inner = b.use_preconfigured_tls(tls).build().map_err(|e| AzError::internal(format!("The HTTP client could not be built: {}", e.without_url())))?;
         Ok(Client { inner, settings, retry })
     }
 

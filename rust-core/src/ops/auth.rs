@@ -154,8 +154,12 @@ fn new_account(id: &str, kind: Kind) -> Account {
     Account { id: id.to_string(), kind, home_account_id: None, certificate_thumbprint: None, certificate_path: None, send_chain: false, mi_selector: None }
 }
 
-/// The first token, per method. Returns the account it belongs to.
-async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud: &Cloud, tenant: Option<&str>, scope: &str) -> AzResult<(Account, Token)> {
+/// A secret `connect` stores once the first token proved it: (name, account id, tenant, value).
+type SecretToSave = (&'static str, String, String, String);
+
+/// The first token, per method. Returns the account it belongs to, and the service principal's
+/// secret for `connect` to store (while discovery runs).
+async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud: &Cloud, tenant: Option<&str>, scope: &str) -> AzResult<(Account, Token, Option<SecretToSave>)> {
     let env = &ctx.env;
     let t = tenant.unwrap_or("organizations");
     let authority = Authority::new(&cloud.authority, t);
@@ -166,8 +170,8 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             let app = required(&a.application_id, "The application id (-Credential user name)")?;
             let secret = required(&a.secret, "The client secret (-Credential password)")?;
             let token = client_secret::acquire(env, log, &authority, app, secret, scope).await?;
-            session::save_secret(env, "ServicePrincipalSecret", app, &token.tenant_id, secret)?;
-            Ok((new_account(app, Kind::ServicePrincipal), token))
+            let save = ("ServicePrincipalSecret", app.to_string(), token.tenant_id.clone(), secret.to_string());
+            Ok((new_account(app, Kind::ServicePrincipal), token, Some(save)))
         }
         "certificateThumbprint" | "certificateFile" => {
             need_tenant()?;
@@ -187,7 +191,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             }
             let assertion = session::certificate_assertion(env, &account, t, &authority, Some(prompter(ctx))).await?;
             let token = client_certificate::acquire(env, log, &authority, app, &assertion, scope).await?;
-            Ok((account, token))
+            Ok((account, token, None))
         }
         "federated" => {
             need_tenant()?;
@@ -202,7 +206,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             if let Some(given) = a.federated_token.as_deref() {
                 session::save_secret(env, "ClientAssertion", app, &token.tenant_id, given)?;
             }
-            Ok((new_account(app, Kind::ClientAssertion), token))
+            Ok((new_account(app, Kind::ClientAssertion), token, None))
         }
         "accessToken" => {
             let id = required(&a.account_id, "-AccountId")?;
@@ -214,7 +218,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
                     session::save_secret(env, name, id, &token.tenant_id, v)?;
                 }
             }
-            Ok((new_account(id, Kind::AccessToken), token))
+            Ok((new_account(id, Kind::AccessToken), token, None))
         }
         "managedIdentity" => {
             let sel = Selector::parse(a.account_id.as_deref());
@@ -223,18 +227,18 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             let id = a.account_id.clone().unwrap_or_else(|| "MSI@50342".to_string());
             let mut account = new_account(&id, Kind::ManagedService);
             account.mi_selector = a.account_id.clone();
-            Ok((account, token))
+            Ok((account, token, None))
         }
         "userPassword" => {
             ctx.warning(username_password::WARNING);
             let user = required(&a.username, "The user name (-Credential)")?;
             let pw = required(&a.password, "The password (-Credential)")?;
             let token = username_password::acquire(env, log, &authority, user, pw, scope).await?;
-            Ok((user_account(&token), token))
+            Ok((user_account(&token), token, None))
         }
         "deviceCode" => {
             let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
-            Ok((user_account(&token), token))
+            Ok((user_account(&token), token, None))
         }
         "browser" => {
             if glue::config_bool(env, "EnableLoginByWam").unwrap_or(false) {
@@ -248,13 +252,13 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
                 Ok(()) => {
                     ctx.information("Please select the account you want to login with.");
                     let token = browser::complete(env, log, &authority, listener, &req, scope).await?;
-                    Ok((user_account(&token), token))
+                    Ok((user_account(&token), token, None))
                 }
                 Err(why) => {
                     drop(listener);
                     ctx.warning(format!("A web browser cannot be opened in this session ({why}); signing in with a device code instead."));
                     let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
-                    Ok((user_account(&token), token))
+                    Ok((user_account(&token), token, None))
                 }
             }
         }
@@ -297,10 +301,30 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
     let tenant = resolve_tenant(&env, log, &cloud, a.tenant.as_deref()).await?;
     let user_kind = matches!(a.method.as_str(), "browser" | "deviceCode" | "userPassword");
 
-    let (mut account, token) = first_token(&ctx, log, &a, &cloud, tenant.as_deref(), &scope).await?;
-    if account.kind != Kind::AccessToken {
-        session::save_token(&env, &cloud.authority, &account, &scope, &token)?;
-    }
+    let (mut account, token, secret) = first_token(&ctx, log, &a, &cloud, tenant.as_deref(), &scope).await?;
+    let persist = {
+        let (env, authority, account, scope, token) = (env.clone(), cloud.authority.clone(), account.clone(), scope.clone(), token.clone());
+        move || -> AzResult<()> {
+            if let Some((name, id, tenant, value)) = secret {
+                session::save_secret(&env, name, &id, &tenant, &value)?;
+            }
+            if account.kind != Kind::AccessToken {
+                session::save_token(&env, &authority, &account, &scope, &token)?;
+            }
+            Ok(())
+        }
+    };
+    // Storing the token and the secret (file locks, fsync, maybe the keyring) overlaps the
+    // discovery requests when nothing before the end reads them back: discovery uses the first
+    // token for a service principal's only tenant. A user's other tenants need the refresh token
+    // from the cache, and -AuthScope a silent token: then they are stored first.
+    let overlap = !user_kind && account.kind != Kind::User && a.auth_scope.as_deref().map_or(true, str::is_empty);
+    let pending = if overlap {
+        Some(tokio::task::spawn_blocking(persist))
+    } else {
+        persist()?;
+        None
+    };
 
     if let Some(auth_scope) = a.auth_scope.as_deref().filter(|s| !s.is_empty()) {
         // Pre-authorize a data-plane resource now, so later calls for it stay silent.
@@ -323,6 +347,9 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
         let getter = token_getter(&env, &cloud, &account, &token, &scope);
         discovery::discover(&env, log, &cloud.arm_url, &token.access_token, only_tenant.as_deref(), getter).await?
     };
+    if let Some(p) = pending {
+        p.await.map_err(|e| AzError::internal(format!("storing the sign-in failed: {e}")))??;
+    }
     for w in &disc.warnings {
         ctx.warning(w.clone());
     }

@@ -17,6 +17,7 @@ pub(crate) mod environment;
 
 /// Quick operations: one request, one result.
 pub fn call(req: &Request) -> AzResult<Value> {
+    crate::runtime::warm_up_in_background();
     match req.area() {
         "engine" => engine::call(req),
         "cache" => cache::call(req),
@@ -31,6 +32,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
 
 /// Long operations: returns the handle to poll.
 pub fn begin(req: Request) -> AzResult<u64> {
+    crate::runtime::warm_up_in_background();
     match req.area() {
         "diag" => diag::begin(req),
         "auth" => auth::begin(req),
