@@ -115,17 +115,36 @@ try {
             $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $n; $i++) { $null = Invoke-AzRsNative -Op 'auth.token' -Arguments $a -Raw }; $sw.Elapsed.TotalMilliseconds * 1000 / $n
         } $n
     } $TokenCalls
+    # The engine's own hit: the P/Invoke alone, request and environment block built beforehand.
+    $native = Measure-PerCallUs {
+        param($n)
+        & (Get-Module AzRs) {
+            param($n)
+            $request = ConvertTo-AzRsRequest -Op 'auth.token' -Arguments @{ compact = $true }
+            $environ = Get-AzRsEnvironmentBlock
+            $rl = [UIntPtr]::new([uint64]$request.Length); $el = [UIntPtr]::new([uint64]$environ.Length); $lib = $script:AzRsNative
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            for ($i = 0; $i -lt $n; $i++) { $p = [IntPtr]::Zero; $l = [UIntPtr]::Zero; $null = $lib::azrs_call($request, $rl, $environ, $el, [ref]$p, [ref]$l); $lib::azrs_buffer_free($p, $l) }
+            $sw.Elapsed.TotalMilliseconds * 1000 / $n
+        } $n
+    } $TokenCalls
     $fastFactory = [AzRsBenchHttpFactory]::new($caFast)
     $app = New-MsalApp $fast $fastFactory
     $null = $app.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult()
     $msalHit = Measure-PerCallUs { param($n) $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $n; $i++) { $null = $app.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult() }; $sw.Elapsed.TotalMilliseconds * 1000 / $n } $TokenCalls
-    $results.warmToken = [ordered]@{ getAzAccessTokenUs = [Math]::Round($perCall, 1); engineCacheHitUs = [Math]::Round($engine, 1); msalNetCacheHitUs = [Math]::Round($msalHit, 1) }
+    $results.warmToken = [ordered]@{ getAzAccessTokenUs = [Math]::Round($perCall, 1); invokeNativeUs = [Math]::Round($engine, 1); engineCacheHitUs = [Math]::Round($native, 1); msalNetCacheHitUs = [Math]::Round($msalHit, 1) }
 
     # ---- 4. new process from the shared cache ------------------------------------------------
     $null = Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment 'EmuFast' -SkipContextPopulation -WarningAction SilentlyContinue
     $psd1 = Join-Path $root 'AzRs.psd1'
-    $bare = Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command 'exit 0' } 5
-    $withToken = Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$psd1'; `$null = Get-AzAccessToken; exit 0" } 5
+    # Interleaved launches (pwsh start-up varies by ±100 ms from one launch to the next).
+    $bareRuns = @(); $tokenRuns = @()
+    foreach ($k in 1..10) {
+        $bareRuns += Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command 'exit 0' } 1
+        $tokenRuns += Measure-Ms { & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$psd1'; `$null = Get-AzAccessToken; exit 0" } 1
+    }
+    $bare = Get-Median $bareRuns
+    $withToken = Get-Median $tokenRuns
     $results.newProcess = [ordered]@{ barePwshMs = [Math]::Round($bare, 1); importAndTokenMs = [Math]::Round($withToken, 1); overBareMs = [Math]::Round($withToken - $bare, 1) }
 
     # ---- 5. MSAL.NET's first acquisition in a fresh pwsh -------------------------------------
@@ -166,7 +185,8 @@ Row 'MSAL.NET first acquisition, fresh pwsh' $sp.msalNetFirstInFreshPwshMs 'ms' 
 Row '52 tenants x 20 subs: Connect-AzAccount (user)' $results.manyTenants.connectMs 'ms' $null 'token + /tenants + per-tenant token + /subscriptions = 4 depths (discovery 3), 20 ms each'
 $w = $results.warmToken
 Row 'Warm Get-AzAccessToken' $w.getAzAccessTokenUs 'us' ([Math]::Round($w.getAzAccessTokenUs / 200, 2)) 'target 200 us (Ratio = value / 200)'
-Row 'Engine cache hit (one native call)' $w.engineCacheHitUs 'us' ([Math]::Round($w.engineCacheHitUs / $w.msalNetCacheHitUs, 2)) 'Ratio = AzRs / MSAL.NET'
+Row 'Invoke-AzRsNative auth.token (request + environment + P/Invoke)' $w.invokeNativeUs 'us' $null 'the module''s general engine-call path'
+Row 'Engine cache hit (the P/Invoke alone)' $w.engineCacheHitUs 'us' ([Math]::Round($w.engineCacheHitUs / $w.msalNetCacheHitUs, 2)) 'Ratio = AzRs / MSAL.NET (its cache hit, same pwsh)'
 Row 'MSAL.NET AcquireTokenForClient cache hit' $w.msalNetCacheHitUs 'us' $null ''
 $n = $results.newProcess
 Row 'New process: Import-Module + Get-AzAccessToken over bare pwsh' $n.overBareMs 'ms' ([Math]::Round($n.overBareMs / 150, 2)) "bare pwsh $($n.barePwshMs) ms; target 150 ms over (Ratio = value / 150)"
