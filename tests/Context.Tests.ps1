@@ -225,6 +225,16 @@ Describe 'Changes reach the file and other processes' {
         { Import-AzContext -Path (Join-Path $azure 'missing.json') } | Should -Throw -ErrorId 'ContextFileNotFound,Import-AzContext'
     }
 
+    It 'Save-AzContext saves a piped context alone, as the default' {
+        $azure = New-TestHome -Fixture 'modern-user.json'
+        $saved = Join-Path $azure 'one.json'
+        $p = Get-AzContext -Name $script:Dev | Save-AzContext -Path $saved
+        $p.Context.Name | Should -Be $script:Dev
+        Get-ContextNames (Get-Content -Raw $saved | ConvertFrom-Json) | Should -Be @($script:Dev)
+        (Get-Content -Raw $saved | ConvertFrom-Json).DefaultContextKey | Should -Be $script:Dev
+        Get-ContextNames (Get-ContextFile $azure) | Should -Be @($script:Prod, $script:Dev) -Because 'the session keeps both'
+    }
+
     It 'Disable/Enable-AzContextAutosave write AzureRmContextSettings.json' {
         $azure = New-TestHome -Fixture 'modern-user.json'
         (Get-AzContextAutosaveSetting).Mode | Should -Be 'CurrentUser'

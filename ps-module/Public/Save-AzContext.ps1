@@ -2,9 +2,11 @@ function Save-AzContext {
     <#
     .SYNOPSIS
         Saves this session's contexts to a file in Az.Accounts' AzureRmContext.json format.
-    .NOTES
-        -WithCredential: the token cache is not included yet (it arrives with sign-in); the file's
-        TokenCache.CacheData stays null.
+    .DESCRIPTION
+        With -Profile a PSAzureProfile (Connect-AzAccount's output, Import-AzContext's) saves the
+        session's profile it stands for; a PSAzureContext (Get-AzContext | Save-AzContext) saves
+        that context alone, as Az converts a context to a profile of one. The token cache travels
+        in TokenCache.CacheData, as in Az.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
@@ -28,7 +30,9 @@ function Save-AzContext {
         if ((Test-Path -LiteralPath $full) -and -not $Force) {
             if (-not $PSCmdlet.ShouldContinue("Overwrite existing file at '$full'?", 'Save context')) { return }
         }
-        $result = Invoke-AzRsNative -Op 'context.save' -Arguments @{ path = $full } -Cmdlet $PSCmdlet
+        $arguments = @{ path = $full }
+        if ($null -ne $Profile -and $Profile.PSObject.TypeNames -contains $script:AzRsTypeContext) { $arguments.name = [string]$Profile.Name }
+        $result = Invoke-AzRsNative -Op 'context.save' -Arguments $arguments -Cmdlet $PSCmdlet
         ConvertTo-AzRsProfileObject $result
     }
 }

@@ -72,6 +72,13 @@ pub fn call(req: &Request) -> AzResult<Value> {
         "context.save" => {
             let path = PathBuf::from(required(&a.path, "Path")?);
             let mut p = store::with_profile(env, |p| p.clone())?;
+            // A context piped in (`Get-AzContext | Save-AzContext`): Az converts it to a profile
+            // holding that context alone, as the default.
+            if let Some(name) = a.name.as_deref() {
+                let key = p.find_key(name).ok_or_else(|| store::not_found(name))?;
+                p.contexts_mut().retain(|k, _| k == &key);
+                p.set_default_key(&key);
+            }
             // Token side (as Az's Save-AzContext): each context carries the whole MSAL cache blob.
             with_cache_data(env, &mut p);
             disk::write_profile(&path, &p)?;

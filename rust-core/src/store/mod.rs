@@ -137,7 +137,7 @@ pub enum Change {
     Replace { profile: Profile },
 }
 
-fn not_found(name: &str) -> AzError {
+pub(crate) fn not_found(name: &str) -> AzError {
     AzError::not_found("ContextNotFound", format!("The context '{name}' does not exist."))
         .with_target(name.to_string())
         .with_remedy("Run 'Get-AzContext -ListAvailable' to see the saved contexts.")
