@@ -31,7 +31,7 @@ function Invoke-AzRsOperation {
             $json = Read-AzRsBuffer -Pointer $outPtr -Length $outLen
             if ($rc -ne 0) { $finished = $true; Submit-AzRsError -Json $json -ReturnCode $rc -Cmdlet $Cmdlet; return }
             if ($json -eq '[]') { continue }
-            foreach ($event in @(ConvertFrom-Json -InputObject $json)) {
+            foreach ($event in @(ConvertFrom-AzRsJson $json)) {
                 switch ($event.type) {
                     'verbose' { $Cmdlet.WriteVerbose($event.message) }
                     'debug' { $Cmdlet.WriteDebug($event.message) }

@@ -10,6 +10,10 @@ $script:AzRsNative = $null
 # 'true' or 'false': whether the session can prompt (set with the library).
 $script:AzRsInteractive = 'true'
 $script:AzRsNoBytes = [byte[]]@()
+# The class behind ConvertFrom-Json, when its assembly is loaded (pwsh loads it at start-up):
+# calling it directly skips the cmdlet, whose first use imports Microsoft.PowerShell.Utility
+# (~80 ms once per process) and costs ~80 us a call. $null: use the cmdlet.
+$script:AzRsJsonObject = 'Microsoft.PowerShell.Commands.JsonObject' -as [type]
 
 function Get-AzRsPlatformFolder {
     # Folder under bin/ for this OS and process architecture (linux-x64, win-x64, osx-arm64, ...).
@@ -203,6 +207,7 @@ function Invoke-AzRsNative {
     }
     if ($rc -eq 0) {
         if ($Raw) { return $json }
+        if ($null -ne $script:AzRsJsonObject) { $jsonError = $null; return $script:AzRsJsonObject::ConvertFromJson($json, [ref]$jsonError) }
         return ConvertFrom-Json -InputObject $json
     }
     Submit-AzRsError -Json $json -ReturnCode $rc -Cmdlet $Cmdlet -WriteError:$WriteError
@@ -211,7 +216,7 @@ function Invoke-AzRsNative {
 function Submit-AzRsError {
     param([string]$Json, [int]$ReturnCode, $Cmdlet, [switch]$WriteError)
     if ($ReturnCode -eq 1) {
-        $record = New-AzRsErrorRecord (ConvertFrom-Json -InputObject $Json)
+        $record = New-AzRsErrorRecord (ConvertFrom-AzRsJson $Json)
     }
     else {
         $record = New-AzRsErrorRecord @{ code = 'AzRsInternalError'; message = "The AzRs engine returned status $ReturnCode without an error value." }
@@ -219,4 +224,11 @@ function Submit-AzRsError {
     if ($null -eq $Cmdlet) { throw $record }
     if ($WriteError) { $Cmdlet.WriteError($record); return }
     $Cmdlet.ThrowTerminatingError($record)
+}
+
+function ConvertFrom-AzRsJson {
+    # ConvertFrom-Json's objects, through its class when at hand (see $script:AzRsJsonObject).
+    param([string]$Json)
+    if ($null -ne $script:AzRsJsonObject) { $jsonError = $null; return $script:AzRsJsonObject::ConvertFromJson($Json, [ref]$jsonError) }
+    return ConvertFrom-Json -InputObject $Json
 }

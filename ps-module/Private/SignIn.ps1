@@ -23,9 +23,9 @@ function ConvertTo-AzRsSubscriptionObject {
     if ($null -ne $Subscription.PSObject.Properties['ExtendedProperties']) {
         $props = ConvertTo-AzRsPropertyTable $Subscription.ExtendedProperties
         $policies = $null
-        if ($props['SubscriptionPolices']) { $policies = ConvertFrom-Json $props['SubscriptionPolices'] }
+        if ($props['SubscriptionPolices']) { $policies = ConvertFrom-AzRsJson $props['SubscriptionPolices'] }
         $tags = $null
-        if ($props['Tags']) { $tags = ConvertFrom-Json $props['Tags'] }
+        if ($props['Tags']) { $tags = ConvertFrom-AzRsJson $props['Tags'] }
         $id = [string]$Subscription.Id; $name = [string]$Subscription.Name; $state = [string]$Subscription.State
         $tenant = $props['Tenants']; $homeTenant = $props['HomeTenant']; $managed = Split-AzRsList $props['ManagedByTenants']
         $source = $props['AuthorizationSource']
