@@ -13,7 +13,8 @@ missing=()
 for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
-if ! ldconfig -p 2>/dev/null | grep -q 'libsecret-1.so.0'; then missing+=("libsecret-1.so.0"); fi
+# grep without -q: with pipefail, -q's early exit would fail the pipeline (SIGPIPE to ldconfig).
+if ! ldconfig -p 2>/dev/null | grep 'libsecret-1.so.0' >/dev/null; then missing+=("libsecret-1.so.0"); fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tests/keyring/run.sh: SKIPPED - missing ${missing[*]} (install: gnome-keyring dbus dbus-daemon libsecret-1-0 libsecret-tools; .ci/setup.sh does)" >&2
     exit 3
