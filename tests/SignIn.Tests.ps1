@@ -44,6 +44,12 @@ Describe 'Service principal with a secret' {
         (Connect-TestSp @{ ContextName = 'ci-context'; Scope = 'Process'; Force = $true }).Context.Name | Should -Be 'ci-context'
         @(Get-AzContext -ListAvailable | Where-Object Name -EQ 'ci-context').Count | Should -Be 1
     }
+    It 'lists the contexts a sign-in added, even when the list was read before it' {
+        $null = Clear-AzContext -Scope Process -Force
+        @(Get-AzContext -ListAvailable).Count | Should -Be 0
+        $p = Connect-TestSp @{ Scope = 'Process' }
+        @(Get-AzContext -ListAvailable).Name | Should -Contain $p.Context.Name
+    }
     It 'accepts the tenant as a domain (OpenID metadata)' {
         $p = Connect-AzAccount -ServicePrincipal -Credential $script:SpCredential -Tenant 'contoso.onmicrosoft.com' -Environment AzRsEmulator -WarningAction SilentlyContinue
         $p.Context.Tenant.Id | Should -Be $script:TenantA

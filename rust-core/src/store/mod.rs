@@ -286,30 +286,11 @@ impl Change {
 /// both as they were; a file that cannot be read or written fails the change and memory is not
 /// touched. Returns the affected context key.
 pub fn apply(env: &Env, scope: Option<Scope>, change: &Change) -> AzResult<Option<String>> {
-    let s = settings::load(env)?;
-    let mut sess = session();
-    ensure_loaded(&mut sess, env, &s)?;
-    let mode = sess.mode_override.or_else(|| settings::env_override(env)).unwrap_or(s.mode);
-    let scope = scope.unwrap_or(match mode {
-        Mode::CurrentUser => Scope::CurrentUser,
-        Mode::Process => Scope::Process,
-    });
-    let (path, mem) = sess.loaded.as_mut().expect("loaded");
-    // Check on memory first (cheap, no copy), so a refused change touches neither copy.
-    validate(mem, change)?;
-    if scope == Scope::CurrentUser {
-        let c = change.clone();
-        disk::modify(path, move |p| c.apply(p, true))?;
-    }
-    let (key, changed) = change.apply(mem, false)?;
-    if changed && !matches!(change, Change::Select { .. }) {
-        sess.generation = next_generation();
-    }
-    Ok(key)
+    Ok(apply_all(env, scope, std::slice::from_ref(change))?.pop().flatten())
 }
 
-/// [`apply`] for several changes with one file lock and one write (added for sign-in, which puts
-/// the default context and up to 25 populated ones at once). All are checked on memory first.
+/// [`apply`] for several changes with one file lock and one write (sign-in puts the default context
+/// and up to 25 populated ones at once). All are checked on memory first.
 pub fn apply_all(env: &Env, scope: Option<Scope>, changes: &[Change]) -> AzResult<Vec<Option<String>>> {
     let s = settings::load(env)?;
     let mut sess = session();
@@ -320,6 +301,7 @@ pub fn apply_all(env: &Env, scope: Option<Scope>, changes: &[Change]) -> AzResul
         Mode::Process => Scope::Process,
     });
     let (path, mem) = sess.loaded.as_mut().expect("loaded");
+    // Check on memory first (cheap, no copy), so a refused change touches neither copy.
     for c in changes {
         validate(mem, c)?;
     }
@@ -334,8 +316,16 @@ pub fn apply_all(env: &Env, scope: Option<Scope>, changes: &[Change]) -> AzResul
         })?;
     }
     let mut keys = Vec::with_capacity(changes.len());
+    let mut listed_changed = false;
     for c in changes {
-        keys.push(c.apply(mem, false)?.0);
+        let (key, changed) = c.apply(mem, false)?;
+        // Selecting changes no listed context; anything else that changed makes the list
+        // PowerShell holds (Get-AzContext -ListAvailable) stale.
+        listed_changed |= changed && !matches!(c, Change::Select { .. });
+        keys.push(key);
+    }
+    if listed_changed {
+        sess.generation = next_generation();
     }
     Ok(keys)
 }
