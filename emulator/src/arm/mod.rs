@@ -159,13 +159,15 @@ fn visible<'a>(world: &'a Seed, p: &Principal) -> Vec<&'a Subscription> {
         .collect()
 }
 
+/// What every ARM request checks first, in ARM's order: the api-version, then the bearer token.
+fn version_and_caller(state: &AppState, origin: &str, headers: &HeaderMap, q: &HashMap<String, String>) -> Result<(String, Principal), Response> {
+    let version = api_version(q)?;
+    Ok((version, authenticate(state, origin, headers)?))
+}
+
 async fn tenants(State(state): State<Arc<AppState>>, Origin(origin): Origin, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let version = match api_version(&q) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let p = match authenticate(&state, &origin, &headers) {
-        Ok(p) => p,
+    let (version, p) = match version_and_caller(&state, &origin, &headers, &q) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let world = state.world.read().unwrap();
@@ -175,12 +177,8 @@ async fn tenants(State(state): State<Arc<AppState>>, Origin(origin): Origin, hea
 }
 
 async fn subscriptions(State(state): State<Arc<AppState>>, Origin(origin): Origin, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let version = match api_version(&q) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let p = match authenticate(&state, &origin, &headers) {
-        Ok(p) => p,
+    let (version, p) = match version_and_caller(&state, &origin, &headers, &q) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let world = state.world.read().unwrap();
@@ -190,12 +188,8 @@ async fn subscriptions(State(state): State<Arc<AppState>>, Origin(origin): Origi
 }
 
 async fn subscription(State(state): State<Arc<AppState>>, Origin(origin): Origin, Path(id): Path<String>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let version = match api_version(&q) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let p = match authenticate(&state, &origin, &headers) {
-        Ok(p) => p,
+    let (version, p) = match version_and_caller(&state, &origin, &headers, &q) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let world = state.world.read().unwrap();

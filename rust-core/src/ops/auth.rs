@@ -164,6 +164,8 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
     let t = tenant.unwrap_or("organizations");
     let authority = Authority::new(&cloud.authority, t);
     let need_tenant = || tenant.filter(|t| !is_common(t)).ok_or_else(|| AzError::invalid_argument("TenantRequired", "-Tenant is required for a service principal sign-in."));
+    // The `claims` of the user flows (browser, device code): CP1 plus any -ClaimsChallenge.
+    let claims = auth::claims_with_challenge(a.claims_challenge.as_deref())?;
     match a.method.as_str() {
         "servicePrincipalSecret" => {
             need_tenant()?;
@@ -237,7 +239,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             Ok((user_account(&token), token, None))
         }
         "deviceCode" => {
-            let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
+            let token = device_code_flow(ctx, log, &authority, scope, &claims).await?;
             Ok((user_account(&token), token, None))
         }
         "browser" => {
@@ -247,7 +249,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
             let v = ctx.clone();
             let taken = move |m: String| v.verbose(m);
             let (listener, port) = browser::bind_loopback(&taken).await?;
-            let req = browser::auth_request(&authority, port, scope, a.account_id.as_deref(), &auth::claims_with_challenge(a.claims_challenge.as_deref())?);
+            let req = browser::auth_request(&authority, port, scope, a.account_id.as_deref(), &claims);
             match browser::open_browser(env, &req.url) {
                 Ok(()) => {
                     ctx.information("Please select the account you want to login with.");
@@ -257,7 +259,7 @@ async fn first_token(ctx: &OpContext, log: net::Log<'_>, a: &ConnectArgs, cloud:
                 Err(why) => {
                     drop(listener);
                     ctx.warning(format!("A web browser cannot be opened in this session ({why}); signing in with a device code instead."));
-                    let token = device_code_flow(ctx, log, &authority, scope, &auth::claims_with_challenge(a.claims_challenge.as_deref())?).await?;
+                    let token = device_code_flow(ctx, log, &authority, scope, &claims).await?;
                     Ok((user_account(&token), token, None))
                 }
             }
