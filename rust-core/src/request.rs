@@ -72,9 +72,9 @@ fn same_name(known: &str, name: &str) -> bool {
     if cfg!(windows) { known.eq_ignore_ascii_case(name) } else { known == name }
 }
 
-/// Names of the variables the wrapper reads and sends with each request. One list, here, so the
-/// engine and the wrapper never disagree. `AzRs:*` entries are not variables but facts PowerShell
-/// knows better than the engine (its special folders, whether the session is interactive).
+/// Names of the variables the engine consults: the wrapper sends the whole environment and
+/// `Env::from_block` keeps these. `AzRs:*` entries are not variables but facts PowerShell knows
+/// better than the engine (its special folders, whether the session is interactive).
 pub const ENV_NAMES: &[&str] = &[
     // network
     "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",

@@ -1,13 +1,11 @@
 //! Facts about the engine itself.
 
 use crate::error::AzResult;
-use crate::request::{Request, ENV_NAMES};
+use crate::request::Request;
 use serde_json::{json, Value};
 
 pub fn call(req: &Request) -> AzResult<Value> {
     match req.op.as_str() {
-        // The wrapper asks once which variables to send with every request.
-        "engine.envNames" => Ok(json!(ENV_NAMES)),
         "engine.info" => Ok(json!({
             "version": env!("CARGO_PKG_VERSION"),
             "abi": crate::AZRS_ABI_VERSION,
