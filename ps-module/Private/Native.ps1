@@ -1,5 +1,6 @@
-# The ONLY file that touches the native library. Everything else calls Invoke-AzRsNative or
-# Invoke-AzRsOperation with a request name and a hashtable of arguments.
+# The P/Invoke declarations and the quick engine call. Everything else calls Invoke-AzRsNative or
+# Invoke-AzRsOperation (the long-operation loop) with a request name and a hashtable of arguments;
+# Get-AzAccessToken alone repeats the call inline, as its hot path.
 #
 # Interop is declared with System.Reflection.Emit (DefinePInvokeMethod), which both .NET Framework
 # 4.7.2 and .NET 8+ have, on first use rather than at import; Add-Type would compile C# (about a
@@ -7,8 +8,11 @@
 # marshaller), pointer + length out, copied with Marshal.Copy and given back to the library.
 
 $script:AzRsNative = $null
-# 'true' or 'false': whether the session can prompt (set with the library).
+# 'true' or 'false': whether the session can prompt (pwsh -NonInteractive cannot). Known when this
+# chunk loads, before any command reads it.
 $script:AzRsInteractive = 'true'
+if (-not [Environment]::UserInteractive) { $script:AzRsInteractive = 'false' }
+foreach ($arg in [Environment]::GetCommandLineArgs()) { if ($arg -like '-noni*') { $script:AzRsInteractive = 'false' } }
 $script:AzRsNoBytes = [byte[]]@()
 # The class behind ConvertFrom-Json, when its assembly is loaded (pwsh loads it at start-up):
 # calling it directly skips the cmdlet, whose first use imports Microsoft.PowerShell.Utility
@@ -80,11 +84,6 @@ function Initialize-AzRsNative {
             [System.InvalidOperationException]::new("The AzRs engine at '$path' speaks ABI version $abi; this module needs version 2. Rebuild with ./build.ps1."),
             'AzRsNativeLibraryMismatch', [System.Management.Automation.ErrorCategory]::ResourceUnavailable, $path)
     }
-    $interactive = [Environment]::UserInteractive
-    foreach ($arg in [Environment]::GetCommandLineArgs()) {
-        if ($arg -like '-noni*') { $interactive = $false }
-    }
-    $script:AzRsInteractive = $interactive.ToString().ToLowerInvariant()
     $script:AzRsNative = $native
 }
 
