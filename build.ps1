@@ -77,8 +77,9 @@ function ConvertTo-CheapImport {
 }
 
 function Get-TopLevelParts {
-    # A source file's top-level functions, its other statements (text), the command names used
-    # anywhere in it, the script variables it reads and the ones it assigns at top level.
+    # A source file's top-level functions, its other statements (text), the script variables it
+    # assigns at top level, and what it needs: the commands it calls and the script variables it
+    # reads ('$Name').
     param([string]$Path)
     $tokens = $null; $errors = $null
     $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$tokens, [ref]$errors)
@@ -99,7 +100,7 @@ function Get-TopLevelParts {
             Where-Object { -not (& $inAttribute $_) } | ForEach-Object { $_.GetCommandName() } | Where-Object { $_ } | Sort-Object -Unique)
     $reads = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.VariableExpressionAst] -and $n.VariablePath.IsScript }, $true) |
             ForEach-Object { $_.VariablePath.UserPath -replace '^script:', '' } | Sort-Object -Unique)
-    [pscustomobject]@{ Functions = $functions; Statements = $statements; Used = $used; Reads = $reads; Defines = $defines }
+    [pscustomobject]@{ Functions = $functions; Statements = $statements; Defines = $defines; Needs = @($used) + @($reads | ForEach-Object { "`$$_" }) }
 }
 
 function ConvertTo-ScriptScoped {
@@ -114,10 +115,11 @@ function Build-Module {
     <#
     Import cost is mostly PowerShell parsing the module, so import parses only what Get-Command,
     Get-Help and tab completion need: each public function's help, attributes and param block,
-    with a small body that loads the real function on first call. (Tab completion is in
-    [ArgumentCompleter()] attributes: Register-ArgumentCompleter costs ~40 ms at import.) Real bodies and private helpers
+    with a small body that loads the real function on first call. Real bodies and private helpers
     go to ps-module/lib/<chunk>.ps1 (one chunk per public command and per private file), loaded
-    with the chunks they depend on (worked out here from the commands each one calls).
+    with the chunks they depend on (worked out here from the commands each one calls and the
+    script variables it reads). Tab completion is in [ArgumentCompleter()] attributes:
+    Register-ArgumentCompleter costs ~40 ms at import.
     #>
     $lib = Join-Path $moduleDir 'lib'
     if (Test-Path $lib) { Remove-Item -Recurse -Force $lib }
@@ -133,7 +135,7 @@ function Build-Module {
     foreach ($file in Get-ChildItem (Join-Path $moduleDir 'Private') -Filter *.ps1 | Sort-Object Name) {
         $parts = Get-TopLevelParts $file.FullName
         $chunk = $file.BaseName
-        $usedBy[$chunk] = @($parts.Used) + @($parts.Reads | ForEach-Object { "`$$_" })
+        $usedBy[$chunk] = $parts.Needs
         foreach ($v in $parts.Defines) { $chunkOf["`$$v"] = $chunk }
         $text = @($parts.Statements) + @(foreach ($f in $parts.Functions) { $chunkOf[$f.Name] = $chunk; ConvertTo-ScriptScoped $f })
         [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + ($text -join "`n`n") + "`n", $utf8Bom)
@@ -147,7 +149,7 @@ function Build-Module {
         if ($null -eq $fn.Body.ParamBlock) { throw "Public/$($file.Name): a public function needs a param block." }
         $chunk = $fn.Name
         $chunkOf[$chunk] = $chunk
-        $usedBy[$chunk] = @($parts.Used) + @($parts.Reads | ForEach-Object { "`$$_" })
+        $usedBy[$chunk] = $parts.Needs
         # Aliases are made at import (they are exported); other statements run with the chunk.
         $aliases = @($parts.Statements | Where-Object { $_ -match '^Set-Alias\s' })
         $others = @($parts.Statements | Where-Object { $_ -notmatch '^Set-Alias\s' })
