@@ -64,18 +64,6 @@ function Build-Engine {
     }
 }
 
-function ConvertTo-CheapImport {
-    # Import must not run cmdlets from modules that are not loaded yet: a top-level Set-Alias
-    # auto-loads Microsoft.PowerShell.Utility (~80 ms CPU, most of AzRs' import cost). The alias
-    # provider does the same job from the engine itself, and the alias is still exported.
-    param([string]$Text)
-    $pattern = '(?m)^Set-Alias\s+-Name\s+[''"]?([\w-]+)[''"]?\s+-Value\s+[''"]?([\w-]+)[''"]?\s*$'
-    return [regex]::Replace($Text, $pattern, {
-            param($m)
-            "`$null = `$ExecutionContext.SessionState.InvokeProvider.Item.New('Alias:\', '$($m.Groups[1].Value)', 'Alias', '$($m.Groups[2].Value)')  # Set-Alias, without loading a module at import"
-        })
-}
-
 function Get-TopLevelParts {
     # A source file's top-level functions, its other statements (text), the script variables it
     # assigns at top level, and what it needs: the commands it calls and the script variables it
@@ -129,6 +117,7 @@ function Build-Module {
 
     $chunkOf = @{}     # function name, or script variable, -> chunk defining it
     $usedBy = @{}      # chunk -> command and script variable names it uses
+    $chunkText = @{}   # chunk -> its statements and functions (text)
     $stubs = [System.Collections.Generic.List[object]]::new()
     # A chunk's top-level statements (script variables) run when it loads, before any function of
     # a chunk that depends on it: dependencies follow the script variables a chunk reads too.
@@ -137,8 +126,7 @@ function Build-Module {
         $chunk = $file.BaseName
         $usedBy[$chunk] = $parts.Needs
         foreach ($v in $parts.Defines) { $chunkOf["`$$v"] = $chunk }
-        $text = @($parts.Statements) + @(foreach ($f in $parts.Functions) { $chunkOf[$f.Name] = $chunk; ConvertTo-ScriptScoped $f })
-        [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + ($text -join "`n`n") + "`n", $utf8Bom)
+        $chunkText[$chunk] = @($parts.Statements) + @(foreach ($f in $parts.Functions) { $chunkOf[$f.Name] = $chunk; ConvertTo-ScriptScoped $f })
     }
     $exported = [System.Collections.Generic.List[string]]::new()
     foreach ($file in Get-ChildItem (Join-Path $moduleDir 'Public') -Filter *.ps1 | Sort-Object Name) {
@@ -150,19 +138,21 @@ function Build-Module {
         $chunk = $fn.Name
         $chunkOf[$chunk] = $chunk
         $usedBy[$chunk] = $parts.Needs
-        # Aliases are made at import (they are exported); other statements run with the chunk.
-        $aliases = @($parts.Statements | Where-Object { $_ -match '^Set-Alias\s' })
-        $others = @($parts.Statements | Where-Object { $_ -notmatch '^Set-Alias\s' })
-        [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + ((@($others) + @(ConvertTo-ScriptScoped $fn)) -join "`n`n") + "`n", $utf8Bom)
-        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset); Statements = $aliases })
+        # Aliases are [Alias()] attributes of the function, so the stub makes them at import; a
+        # top-level Set-Alias would run only with the chunk, on first call.
+        if (@($parts.Statements | Where-Object { $_ -match '^(Set|New)-Alias\s' }).Count) { throw "Public/$($file.Name): declare aliases with [Alias()] on the function, not Set-Alias." }
+        $chunkText[$chunk] = @($parts.Statements) + @(ConvertTo-ScriptScoped $fn)
+        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset) })
         $exported.Add($fn.Name)
     }
 
-    # Chunk dependencies: the chunks holding the functions a chunk calls and the script variables
-    # it reads (not itself).
-    $deps = foreach ($chunk in $usedBy.Keys | Sort-Object) {
+    # Each chunk starts by loading the chunks holding the functions it calls and the script
+    # variables it reads, so the psm1 carries no dependency table for import to build.
+    foreach ($chunk in $chunkText.Keys) {
         $needs = @($usedBy[$chunk] | Where-Object { $chunkOf.ContainsKey($_) -and $chunkOf[$_] -ne $chunk } | ForEach-Object { $chunkOf[$_] } | Sort-Object -Unique)
-        "    '$chunk' = @(" + (($needs | ForEach-Object { "'$_'" }) -join ', ') + ')'
+        $text = @($chunkText[$chunk])
+        if ($needs.Count) { $text = @('Import-AzRsChunk ' + (($needs | ForEach-Object { "'$_'" }) -join ', ')) + $text }
+        [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + ($text -join "`n`n") + "`n", $utf8Bom)
     }
 
     $psm1 = [System.Collections.Generic.List[string]]::new()
@@ -171,21 +161,16 @@ function Build-Module {
 #region loader
 # The module folder (ps-module/): code in lib/ has lib/ as its own `$PSScriptRoot.
 `$script:AzRsModuleRoot = `$PSScriptRoot
-# Chunk -> the chunks it calls into (worked out by build.ps1).
-`$script:AzRsChunkDependencies = @{
-$($deps -join "`n")
-}
 `$script:AzRsChunksLoaded = @{}
 
 function Import-AzRsChunk {
-    # Loads chunks (and what they call) from lib/ into the module scope, once each. -All loads
-    # every chunk (tests and benchmarks that call private functions).
+    # Loads chunks from lib/ into the module scope, once each; a chunk's first line loads the
+    # chunks it needs. -All loads every chunk (tests and benchmarks that call private functions).
     param([string[]]`$Name, [switch]`$All)
-    if (`$All) { `$Name = @(`$script:AzRsChunkDependencies.Keys) }
+    if (`$All) { `$Name = foreach (`$file in [System.IO.Directory]::GetFiles([System.IO.Path]::Combine(`$PSScriptRoot, 'lib'), '*.ps1')) { [System.IO.Path]::GetFileNameWithoutExtension(`$file) } }
     foreach (`$chunk in `$Name) {
         if (`$script:AzRsChunksLoaded.ContainsKey(`$chunk)) { continue }
         `$script:AzRsChunksLoaded[`$chunk] = `$true
-        Import-AzRsChunk `$script:AzRsChunkDependencies[`$chunk]
         `$path = [System.IO.Path]::Combine(`$PSScriptRoot, 'lib', `$chunk + '.ps1')
         if (-not [System.IO.File]::Exists(`$path)) {
             `$script:AzRsChunksLoaded.Remove(`$chunk)
@@ -223,7 +208,6 @@ function Invoke-AzRsLazy {
         $psm1.Add('    process { if ($MyInvocation.ExpectingInput) { $azrsFirstCall.Process($_) } }')
         $psm1.Add("    end { if (`$MyInvocation.ExpectingInput) { `$azrsFirstCall.End() } else { & '$($stub.Name)' @PSBoundParameters } }")
         $psm1.Add('}')
-        if ($stub.Statements.Count) { $psm1.Add((ConvertTo-CheapImport ($stub.Statements -join "`n"))) }
         $psm1.Add("#endregion`n")
     }
     [System.IO.File]::WriteAllText((Join-Path $moduleDir 'AzRs.psm1'), ($psm1 -join "`n") + "`n", $utf8Bom)

@@ -21,8 +21,11 @@ Describe 'Module manifest' {
         $manifest = Import-PowerShellDataFile $script:ModulePath
         $public = @(Get-ChildItem (Join-Path $script:RepoRoot 'ps-module/Public') -Filter *.ps1 | ForEach-Object BaseName | Sort-Object)
         @($manifest.FunctionsToExport | Sort-Object) | Should -Be $public
+        # Aliases are [Alias()] attributes of the Public functions.
         $aliases = foreach ($f in Get-ChildItem (Join-Path $script:RepoRoot 'ps-module/Public') -Filter *.ps1) {
-            foreach ($m in [regex]::Matches((Get-Content -Raw $f.FullName), 'Set-Alias -Name (\S+)')) { $m.Groups[1].Value }
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($f.FullName, [ref]$null, [ref]$null)
+            $fn = $ast.Find({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $false)
+            foreach ($attr in $fn.Body.ParamBlock.Attributes | Where-Object { $_.TypeName.Name -eq 'Alias' }) { $attr.PositionalArguments.Value }
         }
         @($manifest.AliasesToExport | Sort-Object) | Should -Be @($aliases | Sort-Object)
         (Get-Command Select-AzSubscription).ResolvedCommand.Name | Should -Be 'Set-AzContext'

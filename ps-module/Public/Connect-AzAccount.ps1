@@ -8,6 +8,7 @@ function Connect-AzAccount {
         subscription (or lets you pick one), writes the contexts and returns a PSAzureProfile.
         Progress messages, the device code and warnings arrive while it runs; Ctrl+C stops it.
     #>
+    [Alias('Login-AzAccount', 'Login-AzureRmAccount', 'Add-AzAccount')]
     [CmdletBinding(DefaultParameterSetName = 'UserWithSubscriptionId', SupportsShouldProcess = $true)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
     param(
@@ -130,6 +131,3 @@ function Connect-AzAccount {
         ConvertTo-AzRsProfileObject $result
     }
 }
-Set-Alias -Name Login-AzAccount -Value Connect-AzAccount
-Set-Alias -Name Login-AzureRmAccount -Value Connect-AzAccount
-Set-Alias -Name Add-AzAccount -Value Connect-AzAccount

@@ -3,6 +3,7 @@ function Disconnect-AzAccount {
     .SYNOPSIS
         Signs an account out: removes its contexts, its cached tokens and its stored secrets.
     #>
+    [Alias('Logout-AzAccount')]
     [CmdletBinding(DefaultParameterSetName = 'ContextName', SupportsShouldProcess = $true)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount')]
     param(
@@ -35,4 +36,3 @@ function Disconnect-AzAccount {
         if ($null -ne $account) { Add-AzRsTypeName $account $script:AzRsTypeAccount; $account }
     }
 }
-Set-Alias -Name Logout-AzAccount -Value Disconnect-AzAccount

@@ -4,6 +4,7 @@ function Import-AzContext {
         Loads contexts from a file saved by Save-AzContext (AzRs or Az.Accounts); they replace this
         session's contexts (and the user's, with the default CurrentUser scope).
     #>
+    [Alias('Import-AzureRmContext', 'Select-AzProfile')]
     [CmdletBinding(DefaultParameterSetName = 'ProfileFromDisk', SupportsShouldProcess)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
     param(
@@ -37,6 +38,3 @@ function Import-AzContext {
         ConvertTo-AzRsProfileObject $result
     }
 }
-
-Set-Alias -Name Import-AzureRmContext -Value Import-AzContext
-Set-Alias -Name Select-AzProfile -Value Import-AzContext

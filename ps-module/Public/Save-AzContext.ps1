@@ -8,6 +8,7 @@ function Save-AzContext {
         that context alone, as Az converts a context to a profile of one. The token cache travels
         in TokenCache.CacheData, as in Az.
     #>
+    [Alias('Save-AzProfile')]
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile')]
     param(
@@ -36,5 +37,3 @@ function Save-AzContext {
         ConvertTo-AzRsProfileObject $result
     }
 }
-
-Set-Alias -Name Save-AzProfile -Value Save-AzContext

@@ -7,6 +7,7 @@ function Set-AzContext {
         Subscriptions and tenants are looked up in the saved contexts; querying Azure for ones not
         saved yet arrives with sign-in.
     #>
+    [Alias('Select-AzSubscription')]
     [CmdletBinding(DefaultParameterSetName = 'Context', SupportsShouldProcess)]
     [OutputType('Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext')]
     param(
@@ -70,5 +71,3 @@ function Set-AzContext {
         }
     }
 }
-
-Set-Alias -Name Select-AzSubscription -Value Set-AzContext

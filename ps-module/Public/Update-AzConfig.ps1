@@ -11,6 +11,7 @@ function Update-AzConfig {
     .EXAMPLE
         Update-AzConfig -DisplayBreakingChangeWarning $false -AppliesTo Az.KeyVault
     #>
+    [Alias('Set-AzConfig')]
     [CmdletBinding(SupportsShouldProcess = $true)]
     [OutputType('Microsoft.Azure.PowerShell.Common.Config.PSConfig')]
     param(
@@ -74,5 +75,3 @@ function Update-AzConfig {
         ConvertTo-AzRsPSConfig $result.items
     }
 }
-
-Set-Alias -Name Set-AzConfig -Value Update-AzConfig
