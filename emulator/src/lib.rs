@@ -108,6 +108,8 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         arc_key: Mutex::new(None),
     });
     *state.stats.base_latency_ms.lock().unwrap() = opts.latency_ms;
+    let warm = state.clone();
+    std::thread::Builder::new().name("emulator-warmup".into()).spawn(move || warm.signer.warm()).map_err(|e| format!("cannot start the warm-up thread: {e}"))?;
 
     let https = format!("https://127.0.0.1:{port}");
     let http = format!("http://127.0.0.1:{port}");

@@ -90,6 +90,13 @@ impl Signer {
         input
     }
 
+    /// Signs once, to be called on a background thread at start-up: aws-lc seeds its random
+    /// generator (CPU-jitter entropy, ~40 ms of CPU) on first use, which the first token request
+    /// would otherwise wait for, making every client's first sign-in look slower than Entra's.
+    pub fn warm(&self) {
+        let _ = self.sign(&json!({"warm": true}));
+    }
+
     pub fn jwk(&self) -> Value {
         json!({"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid, "n": self.n, "e": self.e, "alg": "RS256"})
     }
