@@ -117,6 +117,20 @@ fn shared(account: &Account) -> bool {
 
 /// `login.microsoftonline.com` (or `127.0.0.1:port`): the cache's "environment".
 pub fn authority_env(authority: &str) -> String {
+    // Every token lookup asks, nearly always for the same authority: keep the last answer.
+    static LAST: Lazy<Mutex<Option<(String, String)>>> = Lazy::new(|| Mutex::new(None));
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((a, e)) = last.as_ref() {
+        if a == authority {
+            return e.clone();
+        }
+    }
+    let e = parse_authority_env(authority);
+    *last = Some((authority.to_string(), e.clone()));
+    e
+}
+
+fn parse_authority_env(authority: &str) -> String {
     url::Url::parse(authority)
         .ok()
         .and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() }))

@@ -125,12 +125,23 @@ pub struct RemoveOutcome {
     pub reset_corrupt_cache: bool,
 }
 
-/// One MSAL token cache, as Az.Accounts persists it.
+/// One MSAL token cache, as Az.Accounts persists it. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct TokenCacheStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Clone)]
+struct Inner {
     blob: BlobStore,
     name: String,
 }
+
+/// Stores opened in this process, by (file, choice, D-Bus address): the backend choice is a
+/// function of those (keyring probes are kept per address), so a warm lookup does not rebuild
+/// the keyring spec and probe table each time.
+type OpenKey = (PathBuf, PersistenceChoice, Option<String>);
+static OPENED: Lazy<Mutex<Vec<(OpenKey, TokenCacheStore)>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
 impl TokenCacheStore {
     /// The cache `name` in `LocalApplicationData/.IdentityService`, in the platform's secret store
@@ -141,48 +152,63 @@ impl TokenCacheStore {
     }
 
     pub fn open_in(dir: &Path, name: &str, env: &Env, choice: PersistenceChoice) -> TokenCacheStore {
-        let blob = BlobStore::new(dir.join(name), env, &az_token_cache_spec(name), choice);
-        TokenCacheStore { blob, name: name.to_string() }
+        let file = dir.join(name);
+        #[cfg(target_os = "linux")]
+        let bus = if choice == PersistenceChoice::Auto { persist::dbus_address(env) } else { None };
+        #[cfg(not(target_os = "linux"))]
+        let bus: Option<String> = None;
+        let key: OpenKey = (file, choice, bus);
+        let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, store)) = opened.iter().find(|(k, _)| *k == key) {
+            return store.clone();
+        }
+        let blob = BlobStore::new(key.0.clone(), env, &az_token_cache_spec(name), choice);
+        let store = TokenCacheStore { inner: Arc::new(Inner { blob, name: name.to_string() }) };
+        if opened.len() >= 16 {
+            opened.remove(0); // tests open many folders; a session uses one or two
+        }
+        opened.push((key, store.clone()));
+        store
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The cache file (with a keyring: the change-signal file MSAL touches).
     pub fn path(&self) -> &Path {
-        &self.blob.file
+        &self.inner.blob.file
     }
 
     pub fn persistence(&self) -> Persistence {
-        self.blob.persistence()
+        self.inner.blob.persistence()
     }
 
     /// How long writers wait for MSAL's lock (default 60 s as MSAL).
     pub fn set_lock_timeout(&mut self, t: std::time::Duration) {
-        self.blob.lock_timeout = t;
+        Arc::make_mut(&mut self.inner).blob.lock_timeout = t;
     }
 
     /// The plaintext-storage warning, once per process per file; `None` with a secret store.
     pub fn take_warning(&self) -> Option<String> {
-        self.blob.take_warning("the token cache (refresh and access tokens)")
+        self.inner.blob.take_warning("the token cache (refresh and access tokens)")
     }
 
     /// The current cache (memory view; re-read only when the persisted blob changed).
     pub fn snapshot(&self) -> AzResult<Arc<TokenCache>> {
-        let now_stamp = self.blob.stamp();
+        let now_stamp = self.inner.blob.stamp();
         {
             let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(m) = memo.get(&self.blob.file) {
+            if let Some(m) = memo.get(&self.inner.blob.file) {
                 if m.stamp == now_stamp {
                     return Ok(m.cache.clone());
                 }
             }
         }
-        let lock = self.blob.lock()?;
+        let lock = self.inner.blob.lock()?;
         // Stamp before reading: a write that lands after our read moves it again and we re-read.
-        let stamp = self.blob.stamp();
-        let bytes = self.blob.read_locked(&lock)?;
+        let stamp = self.inner.blob.stamp();
+        let bytes = self.inner.blob.read_locked(&lock)?;
         drop(lock);
         let cache = Arc::new(TokenCache::parse(bytes.as_deref().unwrap_or(b""))?);
         self.remember(stamp, cache.clone());
@@ -191,26 +217,26 @@ impl TokenCacheStore {
 
     fn remember(&self, stamp: Option<Stamp>, cache: Arc<TokenCache>) {
         let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.insert(self.blob.file.clone(), Memo { stamp, cache });
+        memo.insert(self.inner.blob.file.clone(), Memo { stamp, cache });
     }
 
     fn forget(&self) {
         let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.remove(&self.blob.file);
+        memo.remove(&self.inner.blob.file);
     }
 
     /// Lock, re-read, apply `f`, write back if it changed anything. A corrupt cache fails with
     /// `TokenCacheCorrupt` and is not written.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> AzResult<R>) -> AzResult<R> {
-        let lock = self.blob.lock()?;
-        let bytes = self.blob.read_locked(&lock)?;
+        let lock = self.inner.blob.lock()?;
+        let bytes = self.inner.blob.read_locked(&lock)?;
         let mut cache = TokenCache::parse(bytes.as_deref().unwrap_or(b""))?;
         let before = cache.clone();
         let r = f(&mut cache)?;
         if cache != before {
-            self.blob.write_locked(&lock, &cache.to_bytes())?;
+            self.inner.blob.write_locked(&lock, &cache.to_bytes())?;
         }
-        self.remember(self.blob.stamp(), Arc::new(cache));
+        self.remember(self.inner.blob.stamp(), Arc::new(cache));
         drop(lock);
         Ok(r)
     }
@@ -251,17 +277,17 @@ impl TokenCacheStore {
 
     /// Empties the cache without parsing it (Clear-AzContext): works on a corrupt cache.
     pub fn clear(&self) -> AzResult<()> {
-        let lock = self.blob.lock()?;
+        let lock = self.inner.blob.lock()?;
         let empty = TokenCache::empty();
-        self.blob.write_locked(&lock, &empty.to_bytes())?;
-        self.remember(self.blob.stamp(), Arc::new(empty));
+        self.inner.blob.write_locked(&lock, &empty.to_bytes())?;
+        self.remember(self.inner.blob.stamp(), Arc::new(empty));
         Ok(())
     }
 
     /// Deletes the persisted blob entirely (file, or keyring item), as MSAL's `Clear`.
     pub fn delete(&self) -> AzResult<()> {
-        let lock = self.blob.lock()?;
-        self.blob.delete_locked(&lock)?;
+        let lock = self.inner.blob.lock()?;
+        self.inner.blob.delete_locked(&lock)?;
         self.forget();
         Ok(())
     }
@@ -269,8 +295,8 @@ impl TokenCacheStore {
     /// The whole cache as MSAL bytes (Save-AzContext). Fails with `TokenCacheCorrupt` when the
     /// cache cannot be parsed (exporting garbage would only move the problem).
     pub fn export(&self) -> AzResult<Vec<u8>> {
-        let lock = self.blob.lock()?;
-        let bytes = self.blob.read_locked(&lock)?;
+        let lock = self.inner.blob.lock()?;
+        let bytes = self.inner.blob.read_locked(&lock)?;
         drop(lock);
         Ok(TokenCache::parse(bytes.as_deref().unwrap_or(b""))?.to_bytes())
     }
@@ -279,9 +305,9 @@ impl TokenCacheStore {
     /// anything is written.
     pub fn import(&self, bytes: &[u8]) -> AzResult<()> {
         let cache = TokenCache::parse(bytes)?;
-        let lock = self.blob.lock()?;
-        self.blob.write_locked(&lock, &cache.to_bytes())?;
-        self.remember(self.blob.stamp(), Arc::new(cache));
+        let lock = self.inner.blob.lock()?;
+        self.inner.blob.write_locked(&lock, &cache.to_bytes())?;
+        self.remember(self.inner.blob.stamp(), Arc::new(cache));
         Ok(())
     }
 }
