@@ -44,6 +44,8 @@ fn sign_in(env: &Env, app: &str, secret_token: &str) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let token = Token { access_token: secret_token.into(), expires_on: now + 3600, scope: ARM_SCOPE.into(), tenant_id: TENANT.into(), user_id: app.into(), ..Default::default() };
     session::save_token(env, AUTHORITY, &account, ARM_SCOPE, &token).unwrap();
+    // On disk before the "other process" below touches the file (as Connect-AzAccount returns).
+    session::flush_tokens(env).unwrap();
     key
 }
 

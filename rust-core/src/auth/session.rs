@@ -165,8 +165,16 @@ pub fn save_token(env: &Env, authority: &str, account: &Account, requested_scope
     let scopes = [requested_scope];
     let host = authority_env(authority);
     let info = cache::TokenRequestInfo { client_id: &client, authority_host: &host, authority_tenant: &token.tenant_id, requested_scopes: &scopes, now };
-    token_cache(env)?.write_token_response(&info, &resp)?;
+    // Write-behind: the caller has its token now; the shared cache file follows in the background
+    // (see `flush_tokens` for callers that must return a durable cache).
+    token_cache(env)?.write_token_response_behind(&info, &resp)?;
     Ok(())
+}
+
+/// Waits until the tokens [`save_token`] stored are in the shared cache on disk (Connect-AzAccount
+/// returns only then: the next PowerShell must find the sign-in).
+pub fn flush_tokens(env: &Env) -> AzResult<()> {
+    token_cache(env)?.flush()
 }
 
 pub fn cached_token(env: &Env, authority: &str, account: &Account, tenant: &str, scope: &str) -> Option<Token> {

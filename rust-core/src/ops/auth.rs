@@ -351,6 +351,9 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
     if let Some(p) = pending {
         p.await.map_err(|e| AzError::internal(format!("storing the sign-in failed: {e}")))??;
     }
+    // The tokens of this sign-in (the first one, and any discovery acquired) are written behind:
+    // durable before Connect-AzAccount returns.
+    session::flush_tokens(&env)?;
     for w in &disc.warnings {
         ctx.warning(w.clone());
     }
