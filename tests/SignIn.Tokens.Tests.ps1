@@ -67,6 +67,34 @@ Describe 'Shared token cache across processes' {
         [long]$out[1] | Should -Be (Get-AzAccessToken).ExpiresOn.ToUnixTimeSeconds()
         Get-TokenRequests | Should -Be $before
     }
+    It 'a token Get-AzAccessToken wrote behind is in the shared cache for the next process' {
+        $null = Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue
+        $before = Get-TokenRequests
+        $mine = Get-AzAccessToken -ResourceUrl 'https://write-behind.example/'
+        (Get-TokenRequests) - $before | Should -Be 1
+        $out = Invoke-Child "(Get-AzAccessToken -ResourceUrl 'https://write-behind.example/').ExpiresOn.ToUnixTimeSeconds()"
+        [long]$out | Should -Be $mine.ExpiresOn.ToUnixTimeSeconds()
+        (Get-TokenRequests) - $before | Should -Be 1 -Because 'the child found the token in the shared cache'
+    }
+    It 'a process that exits right after Get-AzAccessToken leaves its token in the shared cache' {
+        $null = Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue
+        $out = Invoke-Child "(Get-AzAccessToken -ResourceUrl 'https://exit-right-after.example/').ExpiresOn.ToUnixTimeSeconds(); exit 0"
+        $before = Get-TokenRequests
+        (Get-AzAccessToken -ResourceUrl 'https://exit-right-after.example/').ExpiresOn.ToUnixTimeSeconds() | Should -Be ([long]$out)
+        Get-TokenRequests | Should -Be $before
+    }
+    It 'a cached token is not served after another process replaced or cleared it' {
+        $null = Connect-AzAccount -ServicePrincipal -Credential $script:Sp -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue
+        $old = ConvertFrom-TestSecure (Get-AzAccessToken).Token
+        ConvertFrom-TestSecure (Get-AzAccessToken).Token | Should -Be $old
+        # Another process signs in again: a new ARM token replaces ours in the shared cache.
+        $null = Invoke-Child "`$c = [pscredential]::new('$($script:Sp.UserName)', (ConvertTo-SecureString '$($script:SpSecret)' -AsPlainText -Force)); `$env:SSL_CERT_FILE = '$($script:Emu.caPath)'; `$null = Connect-AzAccount -ServicePrincipal -Credential `$c -Tenant '00000000-0000-0000-0000-0000000000a1' -Environment AzRsEmulator -WarningAction SilentlyContinue"
+        $new = ConvertFrom-TestSecure (Get-AzAccessToken).Token
+        $new | Should -Not -Be $old
+        # Another process clears the cache (and the stored secret): nothing stale is served.
+        $null = Invoke-Child 'Clear-AzContext -Force'
+        { Get-AzAccessToken } | Should -Throw -ErrorId 'InteractionRequired,Get-AzAccessToken'
+    }
     It 'a second process renews a user''s token with the shared refresh token' {
         $null = Connect-AzAccount -Credential $script:Alice -Environment AzRsEmulator -WarningAction SilentlyContinue
         $out = Invoke-Child "(Get-AzAccessToken -ResourceUrl 'https://second-process.example/').UserId; (Get-AzContext).Account.Id"

@@ -86,6 +86,32 @@ fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.{}.tmp", std::process::id(), uuid::Uuid::new_v4().simple()))
 }
 
+/// What identifies a version of a file without reading it: identity, size and times. One `stat`,
+/// about a microsecond. A replace (temp + rename) always changes it (new inode); an in-place
+/// rewrite changes the times (and usually the size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+    dev: u64,
+}
+
+/// The stamp of `path`; `None` when it does not exist (or cannot be stat'ed).
+pub fn file_stamp(path: &Path) -> Option<FileStamp> {
+    let md = fs::metadata(path).ok()?;
+    let mtime_ns = md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128).unwrap_or(0);
+    #[cfg(unix)]
+    let (ctime_ns, ino, dev) = {
+        use std::os::unix::fs::MetadataExt;
+        (md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128, md.ino(), md.dev())
+    };
+    #[cfg(not(unix))]
+    let (ctime_ns, ino, dev) = (0i128, 0u64, 0u64);
+    Some(FileStamp { len: md.len(), mtime_ns, ctime_ns, ino, dev })
+}
+
 /// Reads a text file written by AzRs or by .NET: strips a UTF-8 BOM. `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> AzResult<Option<String>> {
     match fs::read(path) {

@@ -3,13 +3,29 @@
 use crate::error::{AzError, AzResult};
 use serde::Deserialize;
 use serde_json::Value;
+use once_cell::sync::Lazy;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The environment variables PowerShell sees, passed with each request. On Unix, `$env:X = ...`
 /// only changes .NET's copy, so the engine must never read them with `getenv`.
+/// Cheap to clone (shared until changed).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(transparent)]
-pub struct Env(HashMap<String, String>);
+#[serde(from = "HashMap<String, String>")]
+pub struct Env(Arc<HashMap<String, String>>);
+
+impl From<HashMap<String, String>> for Env {
+    fn from(m: HashMap<String, String>) -> Env {
+        Env(Arc::new(m))
+    }
+}
+
+/// The last environment block parsed and what it gave: a session sends the same block with each
+/// request until a variable changes, so the common case is one comparison of the bytes (instead
+/// of ~2 us of parsing). The copy of the block is only ever compared, never read for values:
+/// unrelated variables still go no further than this process's memory, where PowerShell keeps
+/// them anyway.
+static LAST_BLOCK: Lazy<Mutex<(Vec<u8>, Env)>> = Lazy::new(|| Mutex::new((Vec::new(), Env::default())));
 
 impl Env {
     pub fn from_pairs<I, K, V>(pairs: I) -> Self
@@ -18,7 +34,7 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        Env(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Env(Arc::new(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()))
     }
 
     /// Exact-name lookup; empty values count as unset (as in .NET, where setting "" removes it).
@@ -42,29 +58,50 @@ impl Env {
     /// (and any secrets in them) go no further. Names compare case-insensitively on Windows, as
     /// there.
     pub fn from_block(block: &[u8]) -> AzResult<Env> {
-        let mut env = Env::default();
         if block.is_empty() {
-            return Ok(env);
+            return Ok(Env::default());
         }
+        {
+            let last = LAST_BLOCK.lock().unwrap_or_else(|p| p.into_inner());
+            if last.0 == block {
+                return Ok(last.1.clone());
+            }
+        }
+        let env = Self::parse_block(block)?;
+        *LAST_BLOCK.lock().unwrap_or_else(|p| p.into_inner()) = (block.to_vec(), env.clone());
+        Ok(env)
+    }
+
+    fn parse_block(block: &[u8]) -> AzResult<Env> {
+        let mut map = HashMap::new();
         let text = std::str::from_utf8(block)
             .map_err(|e| AzError::invalid_argument("InvalidUtf8", format!("The environment block is not valid UTF-8 (at byte {}).", e.valid_up_to())))?;
         let invalid = || AzError::invalid_argument("InvalidEnvironmentBlock", "The environment block does not have as many values as names.");
         let (names, values) = text.split_once("\0\0").ok_or_else(invalid)?;
-        let (names, values): (Vec<&str>, Vec<&str>) = (names.split('\0').collect(), values.split('\0').collect());
-        if names.len() != values.len() {
-            return Err(invalid());
-        }
-        for (name, value) in names.into_iter().zip(values) {
-            for known in ENV_NAMES.iter().filter(|k| same_name(k, name)) {
-                env.0.insert((*known).to_string(), value.to_string());
+        // Names and values in lockstep, no copies: most names are not ours and cost a length check.
+        let (mut names, mut values) = (names.split('\0'), values.split('\0'));
+        loop {
+            match (names.next(), values.next()) {
+                (Some(name), Some(value)) => {
+                    if name.len() >= 64 || KNOWN_LENGTHS & (1u64 << name.len()) == 0 {
+                        continue;
+                    }
+                    for known in ENV_NAMES.iter().filter(|k| same_name(k, name)) {
+                        map.insert((*known).to_string(), value.to_string());
+                    }
+                }
+                (None, None) => break,
+                _ => return Err(invalid()),
             }
         }
-        Ok(env)
+        Ok(Env(Arc::new(map)))
     }
 
     /// Adds `other`'s entries over this one's.
     fn merge(&mut self, other: Env) {
-        self.0.extend(other.0);
+        if !other.0.is_empty() {
+            Arc::make_mut(&mut self.0).extend(other.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
     }
 }
 
@@ -96,6 +133,18 @@ pub const ENV_NAMES: &[&str] = &[
     // pseudo-variables filled by the wrapper
     "AzRs:UserProfile", "AzRs:LocalApplicationData", "AzRs:Interactive",
 ];
+
+/// Bit n is set when a name in `ENV_NAMES` is n bytes long (all are shorter than 64).
+const KNOWN_LENGTHS: u64 = {
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < ENV_NAMES.len() {
+        assert!(ENV_NAMES[i].len() < 64, "ENV_NAMES entries must be shorter than 64 bytes");
+        mask |= 1u64 << ENV_NAMES[i].len();
+        i += 1;
+    }
+    mask
+};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Request {

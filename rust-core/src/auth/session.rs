@@ -117,6 +117,20 @@ fn shared(account: &Account) -> bool {
 
 /// `login.microsoftonline.com` (or `127.0.0.1:port`): the cache's "environment".
 pub fn authority_env(authority: &str) -> String {
+    // Every token lookup asks, nearly always for the same authority: keep the last answer.
+    static LAST: Lazy<Mutex<Option<(String, String)>>> = Lazy::new(|| Mutex::new(None));
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((a, e)) = last.as_ref() {
+        if a == authority {
+            return e.clone();
+        }
+    }
+    let e = parse_authority_env(authority);
+    *last = Some((authority.to_string(), e.clone()));
+    e
+}
+
+fn parse_authority_env(authority: &str) -> String {
     url::Url::parse(authority)
         .ok()
         .and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() }))
@@ -151,8 +165,16 @@ pub fn save_token(env: &Env, authority: &str, account: &Account, requested_scope
     let scopes = [requested_scope];
     let host = authority_env(authority);
     let info = cache::TokenRequestInfo { client_id: &client, authority_host: &host, authority_tenant: &token.tenant_id, requested_scopes: &scopes, now };
-    token_cache(env)?.write_token_response(&info, &resp)?;
+    // Write-behind: the caller has its token now; the shared cache file follows in the background
+    // (see `flush_tokens` for callers that must return a durable cache).
+    token_cache(env)?.write_token_response_behind(&info, &resp)?;
     Ok(())
+}
+
+/// Waits until the tokens [`save_token`] stored are in the shared cache on disk (Connect-AzAccount
+/// returns only then: the next PowerShell must find the sign-in).
+pub fn flush_tokens(env: &Env) -> AzResult<()> {
+    token_cache(env)?.flush()
 }
 
 pub fn cached_token(env: &Env, authority: &str, account: &Account, tenant: &str, scope: &str) -> Option<Token> {

@@ -83,9 +83,12 @@ impl MsalLock {
         if !same_file(&file, path) {
             return Ok(None); // the previous holder deleted it after we opened it
         }
-        let name = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
+        static OWNER: once_cell::sync::Lazy<String> = once_cell::sync::Lazy::new(|| {
+            let name = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
+            format!("{} {}\n", std::process::id(), name)
+        });
         let _ = file.set_len(0);
-        let _ = writeln!(file, "{} {}", std::process::id(), name);
+        let _ = file.write_all(OWNER.as_bytes());
         Ok(Some(MsalLock { file: Some(file), path: path.to_path_buf() }))
     }
 

@@ -21,6 +21,10 @@
 //! // after the token endpoint answered (raw JSON -> TokenResponse):
 //! let written = store.write_token_response(&TokenRequestInfo { client_id, authority_host, authority_tenant,
 //!     requested_scopes, now: now_epoch() }, &response)?;
+//! // or write-behind: in memory now, on disk in the background (joined by any later read of the
+//! // blob or write in this process, by `flush`, and at process exit)
+//! let written = store.write_token_response_behind(&info, &response)?;
+//! store.flush()?;                      // before handing over a durable cache (Connect-AzAccount)
 //! store.remove_account("oid.tid")?;    // Disconnect-AzAccount (works on a corrupt cache: resets it)
 //! store.clear()?;                      // Clear-AzContext (never parses)
 //! let blob = store.export()?;          // Save-AzContext: base64(blob) goes to TokenCache.CacheData
@@ -33,6 +37,12 @@
 //!   A corrupt cache makes lookups fail with `TokenCacheCorrupt`; the cache is left as it is.
 //! - Writes ([`TokenCacheStore::update`]) take the lock, re-read the current blob, apply the change
 //!   and write it back, so entries other processes wrote meanwhile survive.
+//! - Write-behind ([`TokenCacheStore::write_token_response_behind`], used for every new token):
+//!   the same locked write on a background thread, at most one per file; the memory view has the
+//!   token at once. Every other operation on the file (a lookup that must re-read, a write, clear,
+//!   export) waits for it first, so this process never reads or writes around it; process exit
+//!   waits for it too (Unix; synchronous on Windows). Its error, if any, goes to the next
+//!   operation that waits for it.
 //! - Environments: MSAL.NET writes `login.windows.net` for `login.microsoftonline.com`; lookups accept
 //!   any alias of the authority host. Realm `organizations`/`common` matches the home tenant.
 //! - Secrets ([`Secret`]) never print in `Debug`; errors never contain cache content.
@@ -117,6 +127,38 @@ struct Memo {
 /// The process-wide memory view, per cache file.
 static MEMO: Lazy<Mutex<HashMap<PathBuf, Memo>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
+/// Token writes on their way to disk (write-behind, see [`TokenCacheStore::write_token_response_behind`]),
+/// at most one per cache file. Joined under this lock, so nothing reads the file or writes it
+/// again in this process before the write landed.
+static PENDING: Lazy<Mutex<HashMap<PathBuf, std::thread::JoinHandle<AzResult<()>>>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
+/// Joins the write-behind of `file`, with `pending` (the [`PENDING`] lock) held.
+fn join_pending(pending: &mut HashMap<PathBuf, std::thread::JoinHandle<AzResult<()>>>, file: &Path) -> AzResult<()> {
+    match pending.remove(file) {
+        None => Ok(()),
+        Some(h) => h.join().unwrap_or_else(|_| Err(crate::error::AzError::internal("storing a token in the cache failed unexpectedly"))),
+    }
+}
+
+/// At process exit, writes still under way finish (a PowerShell that exits right after
+/// Get-AzAccessToken still leaves its token in the shared cache).
+#[cfg(unix)]
+fn flush_at_exit() {
+    extern "C" fn flush_all() {
+        let _ = std::panic::catch_unwind(|| {
+            let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+            for (_, h) in pending.drain() {
+                let _ = h.join();
+            }
+        });
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a plain function, which never unwinds into libc (catch_unwind above).
+        unsafe { libc::atexit(flush_all) };
+    });
+}
+
 /// What [`TokenCacheStore::remove_account`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoveOutcome {
@@ -125,12 +167,23 @@ pub struct RemoveOutcome {
     pub reset_corrupt_cache: bool,
 }
 
-/// One MSAL token cache, as Az.Accounts persists it.
+/// One MSAL token cache, as Az.Accounts persists it. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct TokenCacheStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Clone)]
+struct Inner {
     blob: BlobStore,
     name: String,
 }
+
+/// Stores opened in this process, by (file, choice, D-Bus address): the backend choice is a
+/// function of those (keyring probes are kept per address), so a warm lookup does not rebuild
+/// the keyring spec and probe table each time.
+type OpenKey = (PathBuf, PersistenceChoice, Option<String>);
+static OPENED: Lazy<Mutex<Vec<(OpenKey, TokenCacheStore)>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
 impl TokenCacheStore {
     /// The cache `name` in `LocalApplicationData/.IdentityService`, in the platform's secret store
@@ -141,76 +194,119 @@ impl TokenCacheStore {
     }
 
     pub fn open_in(dir: &Path, name: &str, env: &Env, choice: PersistenceChoice) -> TokenCacheStore {
-        let blob = BlobStore::new(dir.join(name), env, &az_token_cache_spec(name), choice);
-        TokenCacheStore { blob, name: name.to_string() }
+        let file = dir.join(name);
+        #[cfg(target_os = "linux")]
+        let bus = if choice == PersistenceChoice::Auto { persist::dbus_address(env) } else { None };
+        #[cfg(not(target_os = "linux"))]
+        let bus: Option<String> = None;
+        let key: OpenKey = (file, choice, bus);
+        let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, store)) = opened.iter().find(|(k, _)| *k == key) {
+            return store.clone();
+        }
+        let blob = BlobStore::new(key.0.clone(), env, &az_token_cache_spec(name), choice);
+        let store = TokenCacheStore { inner: Arc::new(Inner { blob, name: name.to_string() }) };
+        if opened.len() >= 16 {
+            opened.remove(0); // tests open many folders; a session uses one or two
+        }
+        opened.push((key, store.clone()));
+        store
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The cache file (with a keyring: the change-signal file MSAL touches).
     pub fn path(&self) -> &Path {
-        &self.blob.file
+        &self.inner.blob.file
     }
 
     pub fn persistence(&self) -> Persistence {
-        self.blob.persistence()
+        self.inner.blob.persistence()
     }
 
     /// How long writers wait for MSAL's lock (default 60 s as MSAL).
     pub fn set_lock_timeout(&mut self, t: std::time::Duration) {
-        self.blob.lock_timeout = t;
+        Arc::make_mut(&mut self.inner).blob.lock_timeout = t;
     }
 
     /// The plaintext-storage warning, once per process per file; `None` with a secret store.
     pub fn take_warning(&self) -> Option<String> {
-        self.blob.take_warning("the token cache (refresh and access tokens)")
+        self.inner.blob.take_warning("the token cache (refresh and access tokens)")
     }
 
-    /// The current cache (memory view; re-read only when the persisted blob changed).
+    /// The current cache (memory view; re-read only when the persisted blob changed). A token
+    /// of this process still on its way to disk (write-behind) is in the memory view already;
+    /// before the blob is read again, that write lands.
     pub fn snapshot(&self) -> AzResult<Arc<TokenCache>> {
-        let now_stamp = self.blob.stamp();
+        if let Some(c) = self.memo_if_current() {
+            return Ok(c);
+        }
+        self.flush()?;
+        self.snapshot_now().map(|(_, c)| c)
+    }
+
+    fn memo_if_current(&self) -> Option<Arc<TokenCache>> {
+        let now_stamp = self.inner.blob.stamp();
+        let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+        memo.get(&self.inner.blob.file).filter(|m| m.stamp == now_stamp).map(|m| m.cache.clone())
+    }
+
+    /// [`snapshot`](Self::snapshot) without waiting for a write-behind, with the stamp it is for.
+    fn snapshot_now(&self) -> AzResult<(Option<Stamp>, Arc<TokenCache>)> {
+        let now_stamp = self.inner.blob.stamp();
         {
             let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(m) = memo.get(&self.blob.file) {
+            if let Some(m) = memo.get(&self.inner.blob.file) {
                 if m.stamp == now_stamp {
-                    return Ok(m.cache.clone());
+                    return Ok((m.stamp, m.cache.clone()));
                 }
             }
         }
-        let lock = self.blob.lock()?;
+        let lock = self.inner.blob.lock()?;
         // Stamp before reading: a write that lands after our read moves it again and we re-read.
-        let stamp = self.blob.stamp();
-        let bytes = self.blob.read_locked(&lock)?;
+        let stamp = self.inner.blob.stamp();
+        let bytes = self.inner.blob.read_locked(&lock)?;
         drop(lock);
         let cache = Arc::new(TokenCache::parse(bytes.as_deref().unwrap_or(b""))?);
         self.remember(stamp, cache.clone());
-        Ok(cache)
+        Ok((stamp, cache))
+    }
+
+    /// Waits until this cache's write-behind (if any) is on disk; its error if it failed.
+    pub fn flush(&self) -> AzResult<()> {
+        let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+        join_pending(&mut pending, &self.inner.blob.file)
     }
 
     fn remember(&self, stamp: Option<Stamp>, cache: Arc<TokenCache>) {
         let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.insert(self.blob.file.clone(), Memo { stamp, cache });
+        memo.insert(self.inner.blob.file.clone(), Memo { stamp, cache });
     }
 
     fn forget(&self) {
         let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.remove(&self.blob.file);
+        memo.remove(&self.inner.blob.file);
     }
 
     /// Lock, re-read, apply `f`, write back if it changed anything. A corrupt cache fails with
     /// `TokenCacheCorrupt` and is not written.
     pub fn update<R>(&self, f: impl FnOnce(&mut TokenCache) -> AzResult<R>) -> AzResult<R> {
-        let lock = self.blob.lock()?;
-        let bytes = self.blob.read_locked(&lock)?;
+        self.flush()?;
+        self.update_now(f)
+    }
+
+    fn update_now<R>(&self, f: impl FnOnce(&mut TokenCache) -> AzResult<R>) -> AzResult<R> {
+        let lock = self.inner.blob.lock()?;
+        let bytes = self.inner.blob.read_locked(&lock)?;
         let mut cache = TokenCache::parse(bytes.as_deref().unwrap_or(b""))?;
         let before = cache.clone();
         let r = f(&mut cache)?;
         if cache != before {
-            self.blob.write_locked(&lock, &cache.to_bytes())?;
+            self.inner.blob.write_locked(&lock, &cache.to_bytes())?;
         }
-        self.remember(self.blob.stamp(), Arc::new(cache));
+        self.remember(self.inner.blob.stamp(), Arc::new(cache));
         drop(lock);
         Ok(r)
     }
@@ -229,6 +325,38 @@ impl TokenCacheStore {
 
     pub fn write_token_response(&self, req: &TokenRequestInfo<'_>, resp: &TokenResponse) -> AzResult<WrittenToken> {
         self.update(|c| c.write_token_response(req, resp))
+    }
+
+    /// [`write_token_response`](Self::write_token_response) with the disk write off the caller's
+    /// path (write-behind): the token is in this process's memory view at once, and a background
+    /// thread persists it as `write_token_response` does (MSAL's lock, re-read, merge, atomic
+    /// write). Anything in this process that reads the blob again or writes it waits for that
+    /// write first ([`flush`](Self::flush)), and so does process exit; callers that must hand
+    /// over a durable cache (sign-in) call `flush`. A failed write is reported by the next
+    /// operation on this cache that waits for it. Synchronous where exit cannot wait (Windows).
+    pub fn write_token_response_behind(&self, req: &TokenRequestInfo<'_>, resp: &TokenResponse) -> AzResult<WrittenToken> {
+        if cfg!(not(unix)) {
+            return self.write_token_response(req, resp);
+        }
+        let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+        join_pending(&mut pending, &self.inner.blob.file)?;
+        let (stamp, base) = self.snapshot_now()?;
+        let mut next = (*base).clone();
+        let written = next.write_token_response(req, resp)?;
+        // Same stamp: served from memory until the blob changes (our write landing, or another
+        // process's), when it is read again after this write joined.
+        self.remember(stamp, Arc::new(next));
+        let owned = OwnedRequest::from(req);
+        let resp = resp.clone();
+        let store = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("azrs-cache-write".into())
+            .spawn(move || owned.with_info(|info| store.update_now(|c| c.write_token_response(info, &resp)).map(|_| ())))
+            .map_err(|e| crate::error::AzError::internal(format!("could not start the token cache writer: {e}")))?;
+        pending.insert(self.inner.blob.file.clone(), handle);
+        #[cfg(unix)]
+        flush_at_exit();
+        Ok(written)
     }
 
     /// Removes everything of one user (Disconnect-AzAccount). A cache that cannot be parsed is
@@ -251,17 +379,19 @@ impl TokenCacheStore {
 
     /// Empties the cache without parsing it (Clear-AzContext): works on a corrupt cache.
     pub fn clear(&self) -> AzResult<()> {
-        let lock = self.blob.lock()?;
+        self.flush()?;
+        let lock = self.inner.blob.lock()?;
         let empty = TokenCache::empty();
-        self.blob.write_locked(&lock, &empty.to_bytes())?;
-        self.remember(self.blob.stamp(), Arc::new(empty));
+        self.inner.blob.write_locked(&lock, &empty.to_bytes())?;
+        self.remember(self.inner.blob.stamp(), Arc::new(empty));
         Ok(())
     }
 
     /// Deletes the persisted blob entirely (file, or keyring item), as MSAL's `Clear`.
     pub fn delete(&self) -> AzResult<()> {
-        let lock = self.blob.lock()?;
-        self.blob.delete_locked(&lock)?;
+        self.flush()?;
+        let lock = self.inner.blob.lock()?;
+        self.inner.blob.delete_locked(&lock)?;
         self.forget();
         Ok(())
     }
@@ -269,8 +399,9 @@ impl TokenCacheStore {
     /// The whole cache as MSAL bytes (Save-AzContext). Fails with `TokenCacheCorrupt` when the
     /// cache cannot be parsed (exporting garbage would only move the problem).
     pub fn export(&self) -> AzResult<Vec<u8>> {
-        let lock = self.blob.lock()?;
-        let bytes = self.blob.read_locked(&lock)?;
+        self.flush()?;
+        let lock = self.inner.blob.lock()?;
+        let bytes = self.inner.blob.read_locked(&lock)?;
         drop(lock);
         Ok(TokenCache::parse(bytes.as_deref().unwrap_or(b""))?.to_bytes())
     }
@@ -279,10 +410,37 @@ impl TokenCacheStore {
     /// anything is written.
     pub fn import(&self, bytes: &[u8]) -> AzResult<()> {
         let cache = TokenCache::parse(bytes)?;
-        let lock = self.blob.lock()?;
-        self.blob.write_locked(&lock, &cache.to_bytes())?;
-        self.remember(self.blob.stamp(), Arc::new(cache));
+        self.flush()?;
+        let lock = self.inner.blob.lock()?;
+        self.inner.blob.write_locked(&lock, &cache.to_bytes())?;
+        self.remember(self.inner.blob.stamp(), Arc::new(cache));
         Ok(())
+    }
+}
+
+/// A [`TokenRequestInfo`] the writer thread owns.
+struct OwnedRequest {
+    client_id: String,
+    authority_host: String,
+    authority_tenant: String,
+    requested_scopes: Vec<String>,
+    now: i64,
+}
+
+impl OwnedRequest {
+    fn from(r: &TokenRequestInfo<'_>) -> OwnedRequest {
+        OwnedRequest {
+            client_id: r.client_id.to_string(),
+            authority_host: r.authority_host.to_string(),
+            authority_tenant: r.authority_tenant.to_string(),
+            requested_scopes: r.requested_scopes.iter().map(|s| s.to_string()).collect(),
+            now: r.now,
+        }
+    }
+
+    fn with_info<R>(&self, f: impl FnOnce(&TokenRequestInfo<'_>) -> R) -> R {
+        let scopes: Vec<&str> = self.requested_scopes.iter().map(String::as_str).collect();
+        f(&TokenRequestInfo { client_id: &self.client_id, authority_host: &self.authority_host, authority_tenant: &self.authority_tenant, requested_scopes: &scopes, now: self.now })
     }
 }
 

@@ -57,6 +57,23 @@ fn same_environment(a: &str, b: &str) -> bool {
     matches!((alias_group(a), alias_group(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// What identifies a query for [`TokenCache::find_access_token`]'s memo (case-insensitive parts
+/// lower-cased; NUL cannot occur in them).
+fn lookup_key(q: &AccessTokenQuery<'_>) -> String {
+    let mut k = String::with_capacity(160);
+    for part in [q.home_account_id.unwrap_or("\u{1}"), q.client_id, q.environment, q.realm] {
+        k.push_str(part);
+        k.push('\0');
+    }
+    for s in q.scopes {
+        k.push_str(s);
+        k.push('\0');
+    }
+    k.make_ascii_lowercase();
+    k.push_str(&q.min_validity.as_secs().to_string());
+    k
+}
+
 /// Every wanted scope is in `target` (case-insensitive), without allocating.
 fn target_has_all(target: &str, want: &[&str]) -> bool {
     want.iter().all(|w| target.split_whitespace().any(|t| t.eq_ignore_ascii_case(w)))
@@ -204,12 +221,22 @@ pub struct WrittenToken {
 }
 
 /// The whole cache document.
-#[derive(Clone)]
 pub struct TokenCache {
     doc: Map<String, Value>,
     /// Typed copy of the usable access tokens, built on the first lookup and dropped on any
     /// change: the warm path then scans a few plain structs instead of JSON maps.
     at_index: once_cell::sync::OnceCell<Vec<CachedAccessToken>>,
+    /// Answers of [`TokenCache::find_access_token`] for this version of the cache, by query: the
+    /// position in `at_index` of the best token, or none. Time only makes tokens unusable, so the
+    /// best token stays the best while it is usable, and "none" stays none (for later times than
+    /// the one it was found at, kept beside it). Dropped on any change.
+    at_lookups: std::sync::Mutex<Vec<(String, Option<usize>, i64)>>,
+}
+
+impl Clone for TokenCache {
+    fn clone(&self) -> Self {
+        TokenCache { doc: self.doc.clone(), at_index: self.at_index.clone(), at_lookups: Default::default() }
+    }
 }
 
 impl PartialEq for TokenCache {
@@ -246,7 +273,7 @@ impl TokenCache {
         for s in [SECTION_AT, SECTION_RT, SECTION_IDT, SECTION_ACCOUNT, SECTION_APP] {
             doc.insert(s.to_string(), Value::Object(Map::new()));
         }
-        TokenCache { doc, at_index: Default::default() }
+        TokenCache { doc, at_index: Default::default(), at_lookups: Default::default() }
     }
 
     /// Parses MSAL v3 JSON. Empty input (a new cache, or the change-signal file MSAL touches when
@@ -272,7 +299,7 @@ impl TokenCache {
                 Some(_) => return Err(corrupt(format_args!("section '{s}' is not an object"))),
             }
         }
-        Ok(TokenCache { doc, at_index: Default::default() })
+        Ok(TokenCache { doc, at_index: Default::default(), at_lookups: Default::default() })
     }
 
     /// Compact JSON, as MSAL.NET's `SerializeMsalV3` writes it.
@@ -286,6 +313,7 @@ impl TokenCache {
 
     fn section_mut(&mut self, name: &str) -> &mut Map<String, Value> {
         self.at_index = Default::default();
+        self.at_lookups = Default::default();
         let slot = self.doc.entry(name.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
@@ -308,11 +336,33 @@ impl TokenCache {
 
     /// The best (longest-lived) access token matching `q` with more than `q.min_validity` left.
     pub fn find_access_token(&self, q: &AccessTokenQuery<'_>, now: i64) -> Option<CachedAccessToken> {
+        let index = self.access_token_index();
+        let min = q.min_validity.as_secs() as i64;
+        let key = lookup_key(q);
+        let mut lookups = self.at_lookups.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, found, at)) = lookups.iter().find(|(k, _, _)| *k == key) {
+            match found {
+                _ if now < *at => {} // the clock went back
+                None => return None,
+                Some(i) if index[*i].expires_on - now > min => return Some(index[*i].clone()),
+                Some(_) => {} // the best one is no longer usable: look again
+            }
+        }
+        let found = Self::scan(index, q, now);
+        match lookups.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => lookups[i] = (key, found, now),
+            None if lookups.len() < 64 => lookups.push((key, found, now)),
+            None => {}
+        }
+        found.map(|i| index[i].clone())
+    }
+
+    fn scan(index: &[CachedAccessToken], q: &AccessTokenQuery<'_>, now: i64) -> Option<usize> {
         let tenantless = eq_ci(q.realm, "organizations") || eq_ci(q.realm, "common");
         let home_tenant = q.home_account_id.and_then(|h| h.split_once('.')).map(|(_, t)| t);
         let min = q.min_validity.as_secs() as i64;
-        let mut best: Option<&CachedAccessToken> = None;
-        for t in self.access_token_index() {
+        let mut best: Option<usize> = None;
+        for (i, t) in index.iter().enumerate() {
             if !eq_ci(&t.client_id, q.client_id) {
                 continue;
             }
@@ -321,7 +371,7 @@ impl TokenCache {
                 (None, None) => {}
                 _ => continue,
             }
-            if t.expires_on - now <= min || best.is_some_and(|b| b.expires_on >= t.expires_on) {
+            if t.expires_on - now <= min || best.is_some_and(|b| index[b].expires_on >= t.expires_on) {
                 continue;
             }
             if !same_environment(&t.environment, q.environment) {
@@ -331,9 +381,9 @@ impl TokenCache {
             if !realm_ok || !target_has_all(&t.target, q.scopes) {
                 continue;
             }
-            best = Some(t);
+            best = Some(i);
         }
-        best.cloned()
+        best
     }
 
     /// Usable bearer access tokens (with a secret and an expiry), typed once per cache version.

@@ -23,7 +23,11 @@ use super::Secret;
 use crate::error::{AzError, AzResult, Category};
 use crate::request::Env;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use super::store::Stamp;
+use once_cell::sync::Lazy;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub const KEYSTORE_FILE: &str = "azrs.keystore.json";
 
@@ -49,13 +53,13 @@ impl SecretKind {
     }
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, Clone, PartialEq)]
 struct Doc {
     #[serde(default)]
     entries: Vec<Entry>,
 }
 
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct Entry {
     name: String,
@@ -79,6 +83,11 @@ pub fn keystore_spec() -> KeyringSpec {
         keychain_account: KEYSTORE_FILE.into(),
     }
 }
+
+/// The documents last read or written in this process, by file, with the stamp of the file then:
+/// a token request for a service principal reads its secret without the lock or the keyring
+/// while nothing changed the store.
+static MEMO: Lazy<Mutex<HashMap<PathBuf, (Option<Stamp>, Arc<Doc>)>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
 fn corrupt() -> AzError {
     AzError::new("SecretStoreCorrupt", Category::InvalidData, "The AzRs secret store cannot be read.")
@@ -125,13 +134,50 @@ impl SecretStore {
     fn modify<R>(&self, f: impl FnOnce(&mut Doc) -> R) -> AzResult<R> {
         let lock = self.blob.lock()?;
         let mut doc = self.read_doc(self.blob.read_locked(&lock)?)?;
+        let before = doc.clone();
         let r = f(&mut doc);
+        if doc == before {
+            return Ok(r); // nothing to write (a sign-in with the secret already stored)
+        }
         let bytes = serde_json::to_vec(&doc).map_err(|e| AzError::internal(format!("secret store serialization: {e}")))?;
+        self.forget();
         self.blob.write_locked(&lock, &bytes)?;
+        self.remember(self.blob.stamp(), Arc::new(doc));
         Ok(r)
     }
 
+    /// The current document: from memory while the file's stamp is unchanged, else read under the lock.
+    fn current(&self) -> AzResult<Arc<Doc>> {
+        let now_stamp = self.blob.stamp();
+        if let Some((stamp, doc)) = MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(&self.blob.file) {
+            if *stamp == now_stamp {
+                return Ok(doc.clone());
+            }
+        }
+        let lock = self.blob.lock()?;
+        // Stamp before reading: a write landing after the read moves it again, and we re-read.
+        let stamp = self.blob.stamp();
+        let doc = Arc::new(self.read_doc(self.blob.read_locked(&lock)?)?);
+        drop(lock);
+        self.remember(stamp, doc.clone());
+        Ok(doc)
+    }
+
+    fn remember(&self, stamp: Option<Stamp>, doc: Arc<Doc>) {
+        MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(self.blob.file.clone(), (stamp, doc));
+    }
+
+    fn forget(&self) {
+        MEMO.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.blob.file);
+    }
+
     pub fn put(&self, app_id: &str, tenant: &str, kind: SecretKind, value: &Secret) -> AzResult<()> {
+        // Already stored as it is (signing in again with the same secret): no lock, no write.
+        let doc = self.current()?;
+        let mut same = doc.entries.iter().filter(|e| e.is(app_id, tenant, kind));
+        if matches!((same.next(), same.next()), (Some(e), None) if e.value == value.expose()) {
+            return Ok(());
+        }
         self.modify(|doc| {
             doc.entries.retain(|e| !e.is(app_id, tenant, kind));
             doc.entries.push(Entry { name: kind.as_str().into(), app_id: app_id.into(), tenant_id: tenant.into(), value: value.expose().into() });
@@ -139,8 +185,7 @@ impl SecretStore {
     }
 
     pub fn get(&self, app_id: &str, tenant: &str, kind: SecretKind) -> AzResult<Option<Secret>> {
-        let lock = self.blob.lock()?;
-        let doc = self.read_doc(self.blob.read_locked(&lock)?)?;
+        let doc = self.current()?;
         Ok(doc.entries.iter().find(|e| e.is(app_id, tenant, kind)).map(|e| Secret::new(e.value.clone())))
     }
 
@@ -156,6 +201,7 @@ impl SecretStore {
     /// Forgets every secret (Clear-AzContext); works when the store cannot be parsed.
     pub fn clear(&self) -> AzResult<()> {
         let lock = self.blob.lock()?;
+        self.forget();
         self.blob.write_locked(&lock, br#"{"entries":[]}"#)
     }
 }

@@ -11,28 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// What identifies a version of the persisted blob without reading it: the signal file's
-/// identity, size and times (the data file itself, or the file MSAL touches after writing the
-/// keyring). One `stat`, about a microsecond.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    len: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-    ino: u64,
-}
+/// What identifies a version of the persisted blob without reading it: the stamp of the signal
+/// file (the data file itself, or the file MSAL touches after writing the keyring).
+pub(crate) type Stamp = crate::fsutil::FileStamp;
 
 pub(crate) fn stamp(file: &Path) -> Option<Stamp> {
-    let md = std::fs::metadata(file).ok()?;
-    let mtime_ns = md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128).unwrap_or(0);
-    #[cfg(unix)]
-    let (ctime_ns, ino) = {
-        use std::os::unix::fs::MetadataExt;
-        (md.ctime() as i128 * 1_000_000_000 + md.ctime_nsec() as i128, md.ino())
-    };
-    #[cfg(not(unix))]
-    let (ctime_ns, ino) = (0i128, 0u64);
-    Some(Stamp { len: md.len(), mtime_ns, ctime_ns, ino })
+    crate::fsutil::file_stamp(file)
 }
 
 /// One decision per (process, bus address): probing the Secret Service costs a D-Bus round trip.

@@ -445,3 +445,84 @@ fn secret_store_put_get_remove_and_file_is_private() {
     st.clear().unwrap();
     assert_eq!(st.get(app, TID, SecretKind::CertificatePassword).unwrap(), None);
 }
+
+// ---- write-behind --------------------------------------------------------------------------
+
+fn vault_response(at: &str) -> TokenResponse {
+    let mut r = response(at, "RT-V", true);
+    r.scope = Some("https://vault.azure.net/.default".into());
+    r
+}
+
+fn on_disk(s: &TokenCacheStore) -> String {
+    std::fs::read_to_string(s.path()).unwrap_or_default()
+}
+
+#[test]
+fn write_behind_is_in_memory_at_once_and_on_disk_after_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = plain_store(dir.path());
+    s.write_token_response(&req(now_epoch()), &response("AT1", "RT1", true)).unwrap();
+    // Another process holds MSAL's lock: the write cannot land yet.
+    let held = MsalLock::acquire(s.path(), Duration::from_secs(1)).unwrap();
+    s.write_token_response_behind(&req(now_epoch()), &vault_response("AT-BEHIND")).unwrap();
+    let h = home();
+    let vault = ["https://vault.azure.net/.default"];
+    assert_eq!(s.find_access_token(&query(&h, &vault)).unwrap().unwrap().secret.expose(), "AT-BEHIND", "served from memory at once");
+    assert_eq!(s.find_access_token(&query(&h, &[ARM])).unwrap().unwrap().secret.expose(), "AT1");
+    assert!(!on_disk(&s).contains("AT-BEHIND"), "not written while the lock is held");
+    drop(held);
+    s.flush().unwrap();
+    let disk = TokenCache::parse(on_disk(&s).as_bytes()).unwrap();
+    assert_eq!(disk.find_access_token(&query(&h, &vault), now_epoch()).unwrap().secret.expose(), "AT-BEHIND");
+    assert!(on_disk(&s).contains("AT1"), "merged into what was there");
+    assert!(!dir.path().join("msal.cache.cae.lockfile").exists());
+}
+
+#[test]
+fn clear_and_remove_wait_for_the_write_behind_so_nothing_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = plain_store(dir.path());
+    s.snapshot().unwrap(); // read before the lock is taken (a stale view is re-read under it)
+    let held = MsalLock::acquire(s.path(), Duration::from_secs(1)).unwrap();
+    s.write_token_response_behind(&req(now_epoch()), &vault_response("AT-BEHIND")).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        drop(held);
+    });
+    s.clear().unwrap(); // joins the write first, then empties the cache
+    release.join().unwrap();
+    let h = home();
+    assert!(s.find_access_token(&query(&h, &["https://vault.azure.net/.default"])).unwrap().is_none());
+    assert!(!on_disk(&s).contains("AT-BEHIND"));
+
+    s.write_token_response_behind(&req(now_epoch()), &vault_response("AT-AGAIN")).unwrap();
+    assert_eq!(s.remove_account(&h).unwrap().removed, 4, "account, id token, refresh token, access token");
+    s.flush().unwrap();
+    assert!(!on_disk(&s).contains("AT-AGAIN"));
+}
+
+#[test]
+fn another_process_writing_while_ours_is_pending_is_merged_and_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = plain_store(dir.path());
+    s.snapshot().unwrap();
+    let held = MsalLock::acquire(s.path(), Duration::from_secs(1)).unwrap();
+    s.write_token_response_behind(&req(now_epoch()), &vault_response("AT-OURS")).unwrap();
+    // MSAL.NET (holding the lock) writes its token for ARM.
+    let mut doc = msal_net_written(now_epoch());
+    let k = doc["AccessToken"].as_object().unwrap().keys().next().unwrap().clone();
+    doc["AccessToken"][&k]["secret"] = json!("AT-FROM-MSAL");
+    std::fs::write(s.path(), doc.to_string()).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        drop(held);
+    });
+    // The blob changed: the lookup waits for our write (which merges into MSAL's), then reads.
+    let h = home();
+    assert_eq!(s.find_access_token(&query(&h, &[ARM])).unwrap().unwrap().secret.expose(), "AT-FROM-MSAL");
+    assert_eq!(s.find_access_token(&query(&h, &["https://vault.azure.net/.default"])).unwrap().unwrap().secret.expose(), "AT-OURS");
+    release.join().unwrap();
+    let disk = on_disk(&s);
+    assert!(disk.contains("AT-FROM-MSAL") && disk.contains("AT-OURS"), "both on disk");
+}

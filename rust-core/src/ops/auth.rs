@@ -19,8 +19,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
     match req.op.as_str() {
         "auth.token" => {
             let args: TokenArgs = req.args()?;
-            let env = req.env.clone();
-            block_on(async move { get_token(&env, None, args, None).await })
+            block_on(get_token(&req.env, None, args, None))
         }
         "auth.subscriptions" => {
             let args: ListArgs = req.args()?;
@@ -352,6 +351,9 @@ async fn connect(ctx: OpContext, a: ConnectArgs) -> AzResult<Value> {
     if let Some(p) = pending {
         p.await.map_err(|e| AzError::internal(format!("storing the sign-in failed: {e}")))??;
     }
+    // The tokens of this sign-in (the first one, and any discovery acquired) are written behind:
+    // durable before Connect-AzAccount returns.
+    session::flush_tokens(&env)?;
     for w in &disc.warnings {
         ctx.warning(w.clone());
     }
@@ -578,7 +580,26 @@ pub struct Signed {
     pub cloud: Cloud,
 }
 
-pub fn signed_in(env: &Env) -> AzResult<Signed> {
+/// What [`signed_in`] derived, and the store revision it was derived from.
+static SIGNED: once_cell::sync::Lazy<std::sync::Mutex<Option<(u64, Arc<Signed>)>>> = once_cell::sync::Lazy::new(|| std::sync::Mutex::new(None));
+
+/// The default context's account, tenant and environment. Derived once per store revision (any
+/// change to this session's profile, a reload or the settings file moves it): a warm
+/// Get-AzAccessToken does not copy the context or re-read its environment.
+pub fn signed_in(env: &Env) -> AzResult<Arc<Signed>> {
+    let revision = crate::store::revision(env)?;
+    if let Some((r, s)) = SIGNED.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if *r == revision {
+            return Ok(s.clone());
+        }
+    }
+    // Derived after taking the revision: a change in between moves it, and the next call derives again.
+    let s = Arc::new(derive_signed_in(env)?);
+    *SIGNED.lock().unwrap_or_else(|p| p.into_inner()) = Some((revision, s.clone()));
+    Ok(s)
+}
+
+fn derive_signed_in(env: &Env) -> AzResult<Signed> {
     let context = glue::default_context(env)?.ok_or_else(|| {
         AzError::new("NotSignedIn", Category::AuthenticationError, "Run Connect-AzAccount to login.").with_remedy("Run Connect-AzAccount to sign in.")
     })?;

@@ -52,6 +52,9 @@ struct Session {
     /// Changes whenever the contexts or environments of `loaded` change (not on a new default):
     /// lets PowerShell reuse the objects it built for Get-AzContext -ListAvailable.
     generation: u64,
+    /// Changes whenever anything of this session's profile may have changed (contexts, the
+    /// default, environments, a reload, the mode): lets callers keep what they derived from it.
+    revision: u64,
 }
 
 static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -60,7 +63,7 @@ fn next_generation() -> u64 {
     NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-static SESSION: Lazy<Mutex<Session>> = Lazy::new(|| Mutex::new(Session { loaded: None, mode_override: None, discovered: Vec::new(), generation: 0 }));
+static SESSION: Lazy<Mutex<Session>> = Lazy::new(|| Mutex::new(Session { loaded: None, mode_override: None, discovered: Vec::new(), generation: 0, revision: 0 }));
 
 fn session() -> std::sync::MutexGuard<'static, Session> {
     SESSION.lock().unwrap_or_else(|e| e.into_inner())
@@ -72,7 +75,9 @@ pub fn effective_mode(env: &Env, s: &Settings) -> Mode {
 }
 
 pub fn set_mode_override(mode: Option<Mode>) {
-    session().mode_override = mode;
+    let mut s = session();
+    s.mode_override = mode;
+    s.revision = next_generation();
 }
 
 pub fn discovered() -> Vec<Obj> {
@@ -83,19 +88,30 @@ pub fn set_discovered(envs: Vec<Obj>) {
     let mut s = session();
     s.discovered = envs;
     s.generation = next_generation();
+    s.revision = s.generation;
 }
 
 /// Identifies the current contents of this session's contexts and environments (see `Session`).
 pub fn generation(env: &Env) -> AzResult<u64> {
-    let s = settings::load(env)?;
+    let s = settings::load_shared(env)?;
     let mut sess = session();
     ensure_loaded(&mut sess, env, &s)?;
     Ok(sess.generation)
 }
 
+/// Identifies everything of this session's profile (see `Session::revision`): equal revisions
+/// mean nothing in it changed in between, so what was derived from it still holds. Process-wide
+/// unique (never reused after a reload from another folder). Costs one `stat` of the settings file.
+pub fn revision(env: &Env) -> AzResult<u64> {
+    let s = settings::load_shared(env)?;
+    let mut sess = session();
+    ensure_loaded(&mut sess, env, &s)?;
+    Ok(sess.revision)
+}
+
 /// Runs `f` on this process's profile, loading it first if needed.
 pub fn with_profile<T>(env: &Env, f: impl FnOnce(&Profile) -> T) -> AzResult<T> {
-    let s = settings::load(env)?;
+    let s = settings::load_shared(env)?;
     let mut sess = session();
     ensure_loaded(&mut sess, env, &s)?;
     Ok(f(&sess.loaded.as_ref().expect("loaded").1))
@@ -116,6 +132,7 @@ fn ensure_loaded(sess: &mut Session, env: &Env, s: &Settings) -> AzResult<()> {
         // A new profile place is a new session: environments discovered for the old one go too.
         sess.discovered.clear();
         sess.generation = next_generation();
+        sess.revision = sess.generation;
     }
     Ok(())
 }
@@ -292,7 +309,7 @@ pub fn apply(env: &Env, scope: Option<Scope>, change: &Change) -> AzResult<Optio
 /// [`apply`] for several changes with one file lock and one write (sign-in puts the default context
 /// and up to 25 populated ones at once). All are checked on memory first.
 pub fn apply_all(env: &Env, scope: Option<Scope>, changes: &[Change]) -> AzResult<Vec<Option<String>>> {
-    let s = settings::load(env)?;
+    let s = settings::load_shared(env)?;
     let mut sess = session();
     ensure_loaded(&mut sess, env, &s)?;
     let mode = sess.mode_override.or_else(|| settings::env_override(env)).unwrap_or(s.mode);
@@ -300,6 +317,8 @@ pub fn apply_all(env: &Env, scope: Option<Scope>, changes: &[Change]) -> AzResul
         Mode::CurrentUser => Scope::CurrentUser,
         Mode::Process => Scope::Process,
     });
+    // Whatever follows may change memory: what was derived from it is stale from here on.
+    sess.revision = next_generation();
     let (path, mem) = sess.loaded.as_mut().expect("loaded");
     // Check on memory first (cheap, no copy), so a refused change touches neither copy.
     for c in changes {

@@ -3,11 +3,14 @@
 
 use super::profile::Obj;
 use crate::error::AzResult;
-use crate::fsutil;
+use crate::fsutil::{self, FileStamp};
 use crate::paths;
 use crate::request::Env;
+use once_cell::sync::Lazy;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub const SETTINGS_FILE: &str = "AzureRmContextSettings.json";
 pub const CONTEXT_FILE: &str = "AzureRmContext.json";
@@ -48,11 +51,36 @@ pub fn settings_path(env: &Env) -> AzResult<PathBuf> {
     Ok(paths::profile_dir(env)?.join(SETTINGS_FILE))
 }
 
+/// The settings file as last read in this process, by path, with the stamp it had then.
+static MEMO: Lazy<Mutex<HashMap<PathBuf, (Option<FileStamp>, Arc<Settings>)>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
 pub fn load(env: &Env) -> AzResult<Settings> {
+    Ok((*load_shared(env)?).clone())
+}
+
+/// [`load`] without the copy; the file is re-read only when its stamp moved (one `stat` otherwise:
+/// this runs on every request that reads the profile).
+pub fn load_shared(env: &Env) -> AzResult<Arc<Settings>> {
     let dir = paths::profile_dir(env)?;
     let path = dir.join(SETTINGS_FILE);
+    let stamp = fsutil::file_stamp(&path);
+    {
+        let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, settings)) = memo.get(&path) {
+            if *s == stamp {
+                return Ok(settings.clone());
+            }
+        }
+    }
+    // Stamp taken before reading: a write landing after the read moves it again, and we re-read.
+    let settings = Arc::new(read(dir, &path));
+    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(path, (stamp, settings.clone()));
+    Ok(settings)
+}
+
+fn read(dir: PathBuf, path: &Path) -> Settings {
     // Az falls back to Process mode when the file cannot be read.
-    let (raw, mode) = match fsutil::read_text(&path) {
+    let (raw, mode) = match fsutil::read_text(path) {
         Ok(None) => (Obj::new(), Mode::CurrentUser),
         Ok(Some(text)) => match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
             Ok(Value::Object(o)) => {
@@ -66,7 +94,7 @@ pub fn load(env: &Env) -> AzResult<Settings> {
     let s = |k: &str| raw.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string);
     let context_dir = s("ContextDirectory").map(PathBuf::from).unwrap_or(dir);
     let context_file = s("ContextFile").unwrap_or_else(|| CONTEXT_FILE.to_string());
-    Ok(Settings { mode, context_path: context_dir.join(context_file), raw })
+    Settings { mode, context_path: context_dir.join(context_file), raw }
 }
 
 /// `AzContextAutoSave` (and Az's other two spellings) force the mode for the process.
