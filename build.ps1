@@ -222,31 +222,6 @@ function Invoke-AzRsLazy {
     Write-Host "==> assembled ps-module/AzRs.psm1 ($($exported.Count) public functions) and AzRs.Format.ps1xml"
 }
 
-function Build-InteropAssembly {
-    # The engine's P/Invoke declarations (Private/Interop.ps1), saved as an assembly beside each
-    # staged engine library: PowerShell 7 loads it on first use instead of emitting the
-    # declarations, about 50 ms less on a session's first AzRs command. Saving needs .NET 9+
-    # (PersistedAssemblyBuilder); without it the module emits them in memory as before.
-    $builder = 'System.Reflection.Emit.PersistedAssemblyBuilder' -as [type]
-    $bin = Join-Path $moduleDir 'bin'
-    $folders = @(Get-ChildItem $bin -Directory -ErrorAction SilentlyContinue)
-    if ($null -eq $builder -or $folders.Count -eq 0) { Write-Host '    (no AzRs.Interop.dll: needs .NET 9+ and a staged engine; the module emits its interop on first use)'; return }
-    . (Join-Path $moduleDir 'Private/Interop.ps1')
-    $assembly = $builder::new([System.Reflection.AssemblyName]::new('AzRs.Interop'), [object].Assembly)
-    $type = $assembly.DefineDynamicModule('AzRs.Interop').DefineType('AzRs.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
-    Add-AzRsNativeMethods -Type $type -Library 'azrs'
-    $null = $type.CreateType()
-    $stream = [System.IO.MemoryStream]::new()
-    $assembly.Save($stream)
-    foreach ($folder in $folders) {
-        # Temp name + rename, as for the library: a running pwsh may have the old one loaded.
-        $dest = Join-Path $folder.FullName 'AzRs.Interop.dll'
-        [System.IO.File]::WriteAllBytes("$dest.tmp", $stream.ToArray())
-        Move-Item "$dest.tmp" $dest -Force
-    }
-    Write-Host "==> saved the P/Invoke declarations as AzRs.Interop.dll in $(($folders | ForEach-Object { "bin/$($_.Name)" }) -join ', ')"
-}
-
 function Invoke-Tests {
     $failures = [System.Collections.Generic.List[string]]::new()
     Push-Location $root
@@ -308,7 +283,6 @@ Invoke-Pester -Configuration `$c
 try {
     if (-not $SkipCargo) { Build-Engine }
     Build-Module
-    Build-InteropAssembly
     if ($Test) { Invoke-Tests }
     if ($Demo) { & (Join-Path $root 'demo.ps1') }
 }

@@ -33,17 +33,6 @@ Describe 'Loading the engine' {
         $info.Library | Should -Exist
     }
 
-    It 'loads the P/Invoke declarations build.ps1 saved, and emits them itself when that file is missing' {
-        # The saved assembly spares PowerShell 7 emitting them on a session's first command; the
-        # emitted path is what Windows PowerShell 5.1 and older .NET always take.
-        $saved = Join-Path (Split-Path (Get-AzRsEngine).Library) 'AzRs.Interop.dll'
-        $saved | Should -Exist
-        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (Get-AzRsEngine).Abi; & (Get-Module AzRs) { `$script:AzRsNative.Assembly.IsDynamic; [bool]`$script:AzRsChunksLoaded['Interop'] }"
-        $out | Should -Be @('2', 'False', 'False')
-        $out = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; & (Get-Module AzRs) { Import-AzRsChunk 'Native'; `$script:AzRsInteropFile = 'no-such.dll' }; (Get-AzRsEngine).Abi; (Get-AzEnvironment -Name AzureCloud).Name; & (Get-Module AzRs) { `$script:AzRsNative.Assembly.IsDynamic }"
-        $out | Should -Be @('2', 'AzureCloud', 'True')
-    }
-
     It 'names the missing library file when it is absent' {
         $copy = Join-Path ([System.IO.Path]::GetTempPath()) ("azrs-nolib-" + [guid]::NewGuid())
         $null = New-Item -ItemType Directory -Path $copy

@@ -2,13 +2,12 @@
 # Invoke-AzRsOperation (the long-operation loop) with a request name and a hashtable of arguments;
 # Get-AzAccessToken alone repeats the call inline, as its hot path.
 #
-# Interop is declared with System.Reflection.Emit (Interop.ps1) on first use, not at import. UTF-8
-# is marshalled by hand: byte[] in (pinned by the marshaller), pointer + length out, copied with
-# Marshal.Copy and given back to the library.
+# Interop is declared with System.Reflection.Emit (DefinePInvokeMethod), which both .NET Framework
+# 4.7.2 and .NET 8+ have, on first use rather than at import; Add-Type would compile C# (about a
+# second, and missing on some hosts). UTF-8 is marshalled by hand: byte[] in (pinned by the
+# marshaller), pointer + length out, copied with Marshal.Copy and given back to the library.
 
 $script:AzRsNative = $null
-# The P/Invoke declarations as build.ps1 saved them, beside the engine library.
-$script:AzRsInteropFile = 'AzRs.Interop.dll'
 # 'true' or 'false': whether the session can prompt (pwsh -NonInteractive cannot). Known when this
 # chunk loads, before any command reads it.
 $script:AzRsInteractive = 'true'
@@ -48,18 +47,37 @@ function Initialize-AzRsNative {
         throw [System.Management.Automation.ErrorRecord]::new($ex, 'AzRsNativeLibraryMissing', [System.Management.Automation.ErrorCategory]::ResourceUnavailable, $path)
     }
 
-    # The declarations build.ps1 saved beside the library (Private/Interop.ps1 says why), else
-    # emitted now. The saved assembly references the .NET that built it: an older one cannot load
-    # it, and emitting is the way there too.
-    $native = $null
-    if ($PSVersionTable.PSEdition -eq 'Core') {
-        $prebuilt = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName($path), $script:AzRsInteropFile)
-        if ([System.IO.File]::Exists($prebuilt)) {
-            try { $native = [System.Reflection.Assembly]::LoadFile($prebuilt).GetType('AzRs.Native', $true) }
-            catch { $native = $null }
-        }
+    $name = [System.Reflection.AssemblyName]::new('AzRs.Interop.' + [guid]::NewGuid().ToString('N'))
+    $assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, [System.Reflection.Emit.AssemblyBuilderAccess]::Run)
+    $module = $assembly.DefineDynamicModule($name.Name)
+    $type = $module.DefineType('AzRs.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
+
+    $bytes = [byte[]]
+    $ptr = [IntPtr]
+    $size = [UIntPtr]
+    $u64 = [UInt64]
+    $outPtr = [IntPtr].MakeByRefType()
+    $outSize = [UIntPtr].MakeByRefType()
+    $signatures = [ordered]@{
+        azrs_call         = @([int], @($bytes, $size, $bytes, $size, $outPtr, $outSize))
+        azrs_op_begin     = @([int], @($bytes, $size, $bytes, $size, [UInt64].MakeByRefType(), $outPtr, $outSize))
+        azrs_op_poll      = @([int], @($u64, [UInt32], $outPtr, $outSize))
+        azrs_op_respond   = @([int], @($u64, $bytes, $size, $outPtr, $outSize))
+        azrs_op_cancel    = @([int], @($u64))
+        azrs_op_free      = @([void], @($u64))
+        azrs_buffer_free  = @([void], @($ptr, $size))
+        azrs_abi_version  = @([UInt32], [type[]]@())
     }
-    if ($null -eq $native) { $native = Invoke-AzRsLazy 'Interop' 'New-AzRsNativeType' @{ Path = $path } }
+    foreach ($entry in $signatures.GetEnumerator()) {
+        $method = $type.DefinePInvokeMethod($entry.Key, $path,
+            [System.Reflection.MethodAttributes]'Public, Static, PinvokeImpl, HideBySig',
+            [System.Reflection.CallingConventions]::Standard,
+            $entry.Value[0], [type[]]$entry.Value[1],
+            [System.Runtime.InteropServices.CallingConvention]::Cdecl,
+            [System.Runtime.InteropServices.CharSet]::Ansi)
+        $method.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
+    }
+    $native = $type.CreateType()
     $abi = $native::azrs_abi_version()
     if ($abi -ne 2) {
         throw [System.Management.Automation.ErrorRecord]::new(
