@@ -11,6 +11,14 @@ const CHILD: &str = "AZRS_TEST_WRITE_BEHIND_DIR";
 #[test]
 fn child_writes_behind_and_exits() {
     let Ok(dir) = std::env::var(CHILD) else { return };
+    // The first call across the C boundary registers the exit wait, as PowerShell's first one does.
+    let (mut out, mut len) = (std::ptr::null_mut(), 0usize);
+    let req = br#"{"op":"engine.info","args":{}}"#;
+    // SAFETY: valid request bytes and out pointers; the buffer is given back at once.
+    unsafe {
+        assert_eq!(azrs::ffi::azrs_call(req.as_ptr(), req.len(), std::ptr::null(), 0, &mut out, &mut len), 0);
+        azrs::ffi::azrs_buffer_free(out, len);
+    }
     let store = TokenCacheStore::open_in(std::path::Path::new(&dir), CAE_CACHE, &Env::default(), PersistenceChoice::PlaintextFile);
     let resp: TokenResponse = serde_json::from_value(serde_json::json!({
         "token_type": "Bearer", "scope": "https://vault.azure.net/.default", "expires_in": 3599, "access_token": "AT-WRITTEN-AT-EXIT",

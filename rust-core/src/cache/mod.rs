@@ -140,23 +140,13 @@ fn join_pending(pending: &mut HashMap<PathBuf, std::thread::JoinHandle<AzResult<
     }
 }
 
-/// At process exit, writes still under way finish (a PowerShell that exits right after
-/// Get-AzAccessToken still leaves its token in the shared cache).
-#[cfg(unix)]
-fn flush_at_exit() {
-    extern "C" fn flush_all() {
-        let _ = std::panic::catch_unwind(|| {
-            let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
-            for (_, h) in pending.drain() {
-                let _ = h.join();
-            }
-        });
+/// Waits for every write still under way. The C boundary calls this at process exit (Unix), so a
+/// PowerShell that exits right after Get-AzAccessToken still leaves its token in the shared cache.
+pub fn flush_all_pending() {
+    let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+    for (_, h) in pending.drain() {
+        let _ = h.join();
     }
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    REGISTERED.call_once(|| {
-        // SAFETY: registers a plain function, which never unwinds into libc (catch_unwind above).
-        unsafe { libc::atexit(flush_all) };
-    });
 }
 
 /// What [`TokenCacheStore::remove_account`] did.
@@ -354,8 +344,6 @@ impl TokenCacheStore {
             .spawn(move || owned.with_info(|info| store.update_now(|c| c.write_token_response(info, &resp)).map(|_| ())))
             .map_err(|e| crate::error::AzError::internal(format!("could not start the token cache writer: {e}")))?;
         pending.insert(self.inner.blob.file.clone(), handle);
-        #[cfg(unix)]
-        flush_at_exit();
         Ok(written)
     }
 

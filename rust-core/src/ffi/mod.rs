@@ -40,9 +40,20 @@ std::thread_local! {
 }
 
 /// Replaces the default hook (which prints to stderr, into the user's console) with one that
-/// keeps the message for the error value.
+/// keeps the message for the error value; on Unix, also makes process exit wait for token-cache
+/// writes still under way (`cache::flush_all_pending`).
 fn install_panic_hook() {
     HOOK.call_once(|| {
+        #[cfg(unix)]
+        {
+            extern "C" fn flush_cache_writes() {
+                let _ = panic::catch_unwind(crate::cache::flush_all_pending);
+            }
+            // SAFETY: registers a plain function that never unwinds into libc (catch_unwind).
+            // Not on Windows: waiting for threads while the DLL unloads can deadlock there, so
+            // the cache writes synchronously instead.
+            unsafe { libc::atexit(flush_cache_writes) };
+        }
         panic::set_hook(Box::new(|info| {
             let msg = info
                 .payload()
