@@ -19,20 +19,14 @@ use azrs::request::{Env, Request};
 use azrs::store;
 use std::time::Instant;
 
+mod common;
+use common::{arg, median};
+
 const APP: &str = "00000000-0000-0000-0000-0000000000c1";
 const TENANT: &str = "00000000-0000-0000-0000-0000000000a1";
 const AUTHORITY: &str = "https://login.microsoftonline.com/";
 const ARM_SCOPE: &str = "https://management.core.windows.net//.default";
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[(v.len() - 1) / 2]
-}
 
 /// Per-call microseconds of `f`, median of `rounds` rounds of `calls` calls.
 fn measure(rounds: usize, calls: usize, mut f: impl FnMut()) -> f64 {

@@ -14,19 +14,13 @@ use azrs::request::Env;
 use std::io::BufRead;
 use std::time::Instant;
 
+mod common;
+use common::{arg, median};
+
 const APP: &str = "00000000-0000-0000-0000-0000000000c1";
 const SECRET: &str = "Emu.Secret-c1~not-a-real-secret"; // the emulator's public test secret
 const TENANT: &str = "00000000-0000-0000-0000-0000000000a1";
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[(v.len() - 1) / 2]
-}
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
