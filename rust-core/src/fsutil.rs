@@ -112,6 +112,39 @@ pub fn file_stamp(path: &Path) -> Option<FileStamp> {
     Some(FileStamp { len: md.len(), mtime_ns, ctime_ns, ino, dev })
 }
 
+/// Values read from files, each kept with the stamp its file had when it was read, so a caller
+/// re-reads only when one `stat` shows the file changed. Shared by the token cache, the secret
+/// store and the settings file.
+pub struct StampedMemo<T>(std::sync::Mutex<std::collections::HashMap<PathBuf, (Option<FileStamp>, std::sync::Arc<T>)>>);
+
+impl<T> StampedMemo<T> {
+    pub fn new() -> Self {
+        StampedMemo(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+
+    /// The value kept for `path`, if its file had `stamp` when it was read.
+    pub fn get(&self, path: &Path, stamp: Option<FileStamp>) -> Option<std::sync::Arc<T>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(path).filter(|(s, _)| *s == stamp).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` for `path`, read when its file had `stamp` (taken before reading: a write
+    /// landing after the read moves the stamp again, and the next caller re-reads).
+    pub fn put(&self, path: &Path, stamp: Option<FileStamp>, value: std::sync::Arc<T>) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), (stamp, value));
+    }
+
+    pub fn forget(&self, path: &Path) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(path);
+    }
+}
+
+impl<T> Default for StampedMemo<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Reads a text file written by AzRs or by .NET: strips a UTF-8 BOM. `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> AzResult<Option<String>> {
     match fs::read(path) {

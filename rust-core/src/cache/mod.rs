@@ -119,13 +119,8 @@ pub fn az_token_cache_spec(name: &str) -> KeyringSpec {
     }
 }
 
-struct Memo {
-    stamp: Option<Stamp>,
-    cache: Arc<TokenCache>,
-}
-
 /// The process-wide memory view, per cache file.
-static MEMO: Lazy<Mutex<HashMap<PathBuf, Memo>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+static MEMO: Lazy<crate::fsutil::StampedMemo<TokenCache>> = Lazy::new(crate::fsutil::StampedMemo::new);
 
 /// Token writes on their way to disk (write-behind, see [`TokenCacheStore::write_token_response_behind`]),
 /// at most one per cache file. Joined under this lock, so nothing reads the file or writes it
@@ -230,29 +225,18 @@ impl TokenCacheStore {
     /// of this process still on its way to disk (write-behind) is in the memory view already;
     /// before the blob is read again, that write lands.
     pub fn snapshot(&self) -> AzResult<Arc<TokenCache>> {
-        if let Some(c) = self.memo_if_current() {
+        if let Some(c) = MEMO.get(&self.inner.blob.file, self.inner.blob.stamp()) {
             return Ok(c);
         }
         self.flush()?;
         self.snapshot_now().map(|(_, c)| c)
     }
 
-    fn memo_if_current(&self) -> Option<Arc<TokenCache>> {
-        let now_stamp = self.inner.blob.stamp();
-        let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.get(&self.inner.blob.file).filter(|m| m.stamp == now_stamp).map(|m| m.cache.clone())
-    }
-
     /// [`snapshot`](Self::snapshot) without waiting for a write-behind, with the stamp it is for.
     fn snapshot_now(&self) -> AzResult<(Option<Stamp>, Arc<TokenCache>)> {
         let now_stamp = self.inner.blob.stamp();
-        {
-            let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(m) = memo.get(&self.inner.blob.file) {
-                if m.stamp == now_stamp {
-                    return Ok((m.stamp, m.cache.clone()));
-                }
-            }
+        if let Some(c) = MEMO.get(&self.inner.blob.file, now_stamp) {
+            return Ok((now_stamp, c));
         }
         let lock = self.inner.blob.lock()?;
         // Stamp before reading: a write that lands after our read moves it again and we re-read.
@@ -271,13 +255,11 @@ impl TokenCacheStore {
     }
 
     fn remember(&self, stamp: Option<Stamp>, cache: Arc<TokenCache>) {
-        let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.insert(self.inner.blob.file.clone(), Memo { stamp, cache });
+        MEMO.put(&self.inner.blob.file, stamp, cache);
     }
 
     fn forget(&self) {
-        let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        memo.remove(&self.inner.blob.file);
+        MEMO.forget(&self.inner.blob.file);
     }
 
     /// Lock, re-read, apply `f`, write back if it changed anything. A corrupt cache fails with

@@ -23,11 +23,10 @@ use super::Secret;
 use crate::error::{AzError, AzResult, Category};
 use crate::request::Env;
 use serde::{Deserialize, Serialize};
-use super::store::Stamp;
+use crate::fsutil::StampedMemo;
 use once_cell::sync::Lazy;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 pub const KEYSTORE_FILE: &str = "azrs.keystore.json";
 
@@ -87,7 +86,7 @@ pub fn keystore_spec() -> KeyringSpec {
 /// The documents last read or written in this process, by file, with the stamp of the file then:
 /// a token request for a service principal reads its secret without the lock or the keyring
 /// while nothing changed the store.
-static MEMO: Lazy<Mutex<HashMap<PathBuf, (Option<Stamp>, Arc<Doc>)>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+static MEMO: Lazy<StampedMemo<Doc>> = Lazy::new(StampedMemo::new);
 
 fn corrupt() -> AzError {
     AzError::new("SecretStoreCorrupt", Category::InvalidData, "The AzRs secret store cannot be read.")
@@ -140,35 +139,23 @@ impl SecretStore {
             return Ok(r); // nothing to write (a sign-in with the secret already stored)
         }
         let bytes = serde_json::to_vec(&doc).map_err(|e| AzError::internal(format!("secret store serialization: {e}")))?;
-        self.forget();
+        MEMO.forget(&self.blob.file);
         self.blob.write_locked(&lock, &bytes)?;
-        self.remember(self.blob.stamp(), Arc::new(doc));
+        MEMO.put(&self.blob.file, self.blob.stamp(), Arc::new(doc));
         Ok(r)
     }
 
     /// The current document: from memory while the file's stamp is unchanged, else read under the lock.
     fn current(&self) -> AzResult<Arc<Doc>> {
-        let now_stamp = self.blob.stamp();
-        if let Some((stamp, doc)) = MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(&self.blob.file) {
-            if *stamp == now_stamp {
-                return Ok(doc.clone());
-            }
+        if let Some(doc) = MEMO.get(&self.blob.file, self.blob.stamp()) {
+            return Ok(doc);
         }
         let lock = self.blob.lock()?;
-        // Stamp before reading: a write landing after the read moves it again, and we re-read.
         let stamp = self.blob.stamp();
         let doc = Arc::new(self.read_doc(self.blob.read_locked(&lock)?)?);
         drop(lock);
-        self.remember(stamp, doc.clone());
+        MEMO.put(&self.blob.file, stamp, doc.clone());
         Ok(doc)
-    }
-
-    fn remember(&self, stamp: Option<Stamp>, doc: Arc<Doc>) {
-        MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(self.blob.file.clone(), (stamp, doc));
-    }
-
-    fn forget(&self) {
-        MEMO.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.blob.file);
     }
 
     pub fn put(&self, app_id: &str, tenant: &str, kind: SecretKind, value: &Secret) -> AzResult<()> {
@@ -201,7 +188,7 @@ impl SecretStore {
     /// Forgets every secret (Clear-AzContext); works when the store cannot be parsed.
     pub fn clear(&self) -> AzResult<()> {
         let lock = self.blob.lock()?;
-        self.forget();
+        MEMO.forget(&self.blob.file);
         self.blob.write_locked(&lock, br#"{"entries":[]}"#)
     }
 }

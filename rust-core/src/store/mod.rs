@@ -91,30 +91,29 @@ pub fn set_discovered(envs: Vec<Obj>) {
     s.revision = s.generation;
 }
 
-/// Identifies the current contents of this session's contexts and environments (see `Session`).
-pub fn generation(env: &Env) -> AzResult<u64> {
+/// Runs `f` on this session, its profile loaded first if needed.
+fn with_session<T>(env: &Env, f: impl FnOnce(&Session) -> T) -> AzResult<T> {
     let s = settings::load_shared(env)?;
     let mut sess = session();
     ensure_loaded(&mut sess, env, &s)?;
-    Ok(sess.generation)
+    Ok(f(&sess))
+}
+
+/// Identifies the current contents of this session's contexts and environments (see `Session`).
+pub fn generation(env: &Env) -> AzResult<u64> {
+    with_session(env, |s| s.generation)
 }
 
 /// Identifies everything of this session's profile (see `Session::revision`): equal revisions
 /// mean nothing in it changed in between, so what was derived from it still holds. Process-wide
 /// unique (never reused after a reload from another folder). Costs one `stat` of the settings file.
 pub fn revision(env: &Env) -> AzResult<u64> {
-    let s = settings::load_shared(env)?;
-    let mut sess = session();
-    ensure_loaded(&mut sess, env, &s)?;
-    Ok(sess.revision)
+    with_session(env, |s| s.revision)
 }
 
 /// Runs `f` on this process's profile, loading it first if needed.
 pub fn with_profile<T>(env: &Env, f: impl FnOnce(&Profile) -> T) -> AzResult<T> {
-    let s = settings::load_shared(env)?;
-    let mut sess = session();
-    ensure_loaded(&mut sess, env, &s)?;
-    Ok(f(&sess.loaded.as_ref().expect("loaded").1))
+    with_session(env, |s| f(&s.loaded.as_ref().expect("loaded").1))
 }
 
 fn ensure_loaded(sess: &mut Session, env: &Env, s: &Settings) -> AzResult<()> {

@@ -3,14 +3,13 @@
 
 use super::profile::Obj;
 use crate::error::AzResult;
-use crate::fsutil::{self, FileStamp};
+use crate::fsutil::{self, StampedMemo};
 use crate::paths;
 use crate::request::Env;
 use once_cell::sync::Lazy;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub const SETTINGS_FILE: &str = "AzureRmContextSettings.json";
 pub const CONTEXT_FILE: &str = "AzureRmContext.json";
@@ -52,7 +51,7 @@ pub fn settings_path(env: &Env) -> AzResult<PathBuf> {
 }
 
 /// The settings file as last read in this process, by path, with the stamp it had then.
-static MEMO: Lazy<Mutex<HashMap<PathBuf, (Option<FileStamp>, Arc<Settings>)>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+static MEMO: Lazy<StampedMemo<Settings>> = Lazy::new(StampedMemo::new);
 
 pub fn load(env: &Env) -> AzResult<Settings> {
     Ok((*load_shared(env)?).clone())
@@ -64,17 +63,11 @@ pub fn load_shared(env: &Env) -> AzResult<Arc<Settings>> {
     let dir = paths::profile_dir(env)?;
     let path = dir.join(SETTINGS_FILE);
     let stamp = fsutil::file_stamp(&path);
-    {
-        let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((s, settings)) = memo.get(&path) {
-            if *s == stamp {
-                return Ok(settings.clone());
-            }
-        }
+    if let Some(settings) = MEMO.get(&path, stamp) {
+        return Ok(settings);
     }
-    // Stamp taken before reading: a write landing after the read moves it again, and we re-read.
     let settings = Arc::new(read(dir, &path));
-    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(path, (stamp, settings.clone()));
+    MEMO.put(&path, stamp, settings.clone());
     Ok(settings)
 }
 
