@@ -23,31 +23,38 @@ function ConvertTo-AzRsEnvironmentObject {
     $Environment
 }
 
-function ConvertTo-AzRsContextObject {
-    # $Result: {default, environments: {name: env}, contexts: [...]} from the engine. Each
-    # environment object is typed once and shared by the contexts that use it. Inline on purpose:
-    # this runs for every context of -ListAvailable and on the first sign-in of a session, where
-    # each extra function call and PSObject.Properties walk costs milliseconds the first time.
+# Types the contexts of an engine result ({default, environments: {name: env}, contexts: [...]})
+# in place and returns them; each environment object is typed once and shared by the contexts
+# that use it. Inline on purpose: this runs for every context of -ListAvailable and on the first
+# sign-in of a session, where each extra function call and PSObject.Properties walk costs
+# milliseconds the first time. Unbound (made from text, literal type names) so that
+# PSAzureProfile.Context can run it from any runspace, even after the one that signed in is gone.
+$script:AzRsTypeContexts = [scriptblock]::Create({
     param($Result)
     if ($null -eq $Result) { return }
     $envs = $Result.environments
     $typed = @{}
     foreach ($c in $Result.contexts) {
-        $c.PSObject.TypeNames.Insert(0, $script:AzRsTypeContext)
-        if ($null -ne $c.Account) { $c.Account.PSObject.TypeNames.Insert(0, $script:AzRsTypeAccount) }
-        if ($null -ne $c.Subscription) { $c.Subscription.PSObject.TypeNames.Insert(0, $script:AzRsTypeSubscription) }
-        if ($null -ne $c.Tenant) { $c.Tenant.PSObject.TypeNames.Insert(0, $script:AzRsTypeTenant) }
+        $c.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext')
+        if ($null -ne $c.Account) { $c.Account.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount') }
+        if ($null -ne $c.Subscription) { $c.Subscription.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription') }
+        if ($null -ne $c.Tenant) { $c.Tenant.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant') }
         if ($null -ne $c.Environment) {
             $name = [string]$c.Environment
             $e = $typed[$name]
             if ($null -eq $e -and $null -ne $envs) {
                 $e = $envs.$name
-                if ($null -ne $e) { $e.PSObject.TypeNames.Insert(0, $script:AzRsTypeEnvironment); $typed[$name] = $e }
+                if ($null -ne $e) { $e.PSObject.TypeNames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment'); $typed[$name] = $e }
             }
             $c.Environment = $e
         }
         $c
     }
+}.ToString())
+
+function ConvertTo-AzRsContextObject {
+    param($Result)
+    & $script:AzRsTypeContexts $Result
 }
 
 # PSAzureProfile.Environments (every environment, as Az's IDictionary), read from the engine the
@@ -65,14 +72,32 @@ $script:AzRsProfileEnvironments = {
     $environments
 }
 
+# PSAzureProfile.Context, typed from the engine's result the first time it is looked at. Scripts
+# mostly discard Connect-AzAccount's output ($null = ..., | Out-Null), and typing a context is the
+# first use of several PowerShell paths (about 20 ms on a first sign-in); the view or a script
+# reading .Context pays for it then, once. The raw result waits in a table keyed by the object's
+# identity (dropped with it), one per process (AppDomain data), and the getter is unbound: the
+# property works from any runspace, even after the one that signed in is gone.
+$script:AzRsProfileResults = [AppDomain]::CurrentDomain.GetData('AzRs.ProfileResults')
+if ($null -eq $script:AzRsProfileResults) {
+    $script:AzRsProfileResults = [System.Runtime.CompilerServices.ConditionalWeakTable[object, object]]::new()
+    [AppDomain]::CurrentDomain.SetData('AzRs.ProfileResults', $script:AzRsProfileResults)
+}
+$script:AzRsProfileContext = [scriptblock]::Create({
+    $entry = $null
+    if (-not [AppDomain]::CurrentDomain.GetData('AzRs.ProfileResults').TryGetValue($this, [ref]$entry)) { return $null }
+    if ($null -ne $entry.Result) {
+        foreach ($c in & $entry.Type $entry.Result) { if ($null -eq $entry.Context) { $entry.Context = $c } }
+        $entry.Result = $null
+    }
+    $entry.Context
+}.ToString())
+
 function ConvertTo-AzRsProfileObject {
     param($Result)
-    $ctx = $null
-    foreach ($c in ConvertTo-AzRsContextObject $Result) { if ($null -eq $ctx) { $ctx = $c } }
-    $profileObject = [pscustomobject]@{
-        PSTypeName = $script:AzRsTypeProfile
-        Context    = $ctx
-    }
+    $profileObject = [pscustomobject]@{ PSTypeName = $script:AzRsTypeProfile }
+    $script:AzRsProfileResults.Add($profileObject, @{ Result = $Result; Context = $null; Type = $script:AzRsTypeContexts })
+    $profileObject.PSObject.Properties.Add([psscriptproperty]::new('Context', $script:AzRsProfileContext))
     $profileObject.PSObject.Properties.Add([psscriptproperty]::new('Environments', $script:AzRsProfileEnvironments))
     $profileObject
 }
