@@ -1,0 +1,97 @@
+<#
+    Floor modules for the launch benches (dot-source it): the least a module of AzRs's shape can
+    cost on this pwsh, measured in the same run as AzRs, so a target can be read against what
+    PowerShell itself charges for the parts every such module needs.
+
+    - Empty: a manifest and an empty psm1 (what Import-Module costs at all).
+    - Functions: one minimal advanced function per AzRs export (same names, `param()` only) and
+      AzRs's own format file: the import floor of a module with AzRs's command count and views,
+      without parameters, help or a loader.
+    - Token: one advanced function that does what `Get-AzAccessToken` must do in a new process and
+      nothing else: emit the two P/Invoke declarations with Reflection.Emit, pass the environment
+      block, make one engine call (auth.token from the shared cache) and return Az's token object
+      (SecureString Token, ExpiresOn, TenantId, UserId, Type).
+#>
+
+function New-FloorModule {
+    # Writes the floor module of $Kind under $Folder and returns its manifest path.
+    param(
+        [Parameter(Mandatory)][ValidateSet('Empty', 'Functions', 'Token')][string]$Kind,
+        [Parameter(Mandatory)][string]$Folder,
+        [Parameter(Mandatory)][string]$Root
+    )
+    $dir = Join-Path $Folder "floor-$($Kind.ToLowerInvariant())"
+    $null = New-Item -ItemType Directory -Force -Path $dir
+    $manifest = Import-PowerShellDataFile (Join-Path $Root 'AzRs.psd1')
+    $formats = '@()'
+    $exports = '@()'
+    switch ($Kind) {
+        'Empty' { $body = '' }
+        'Functions' {
+            Copy-Item (Join-Path $Root 'ps-module/AzRs.Format.ps1xml') (Join-Path $dir 'Floor.Format.ps1xml')
+            $formats = "@('Floor.Format.ps1xml')"
+            $exports = '@(' + (($manifest.FunctionsToExport | ForEach-Object { "'$_'" }) -join ', ') + ')'
+            $body = ($manifest.FunctionsToExport | ForEach-Object { "function $_ { [CmdletBinding()] param() }" }) -join "`n"
+        }
+        'Token' {
+            $exports = "@('Get-FloorAccessToken')"
+            $library = (Get-ChildItem (Join-Path $Root 'ps-module/bin') -Recurse -File | Where-Object { $_.Name -in 'libazrs.so', 'azrs.dll', 'libazrs.dylib' } | Select-Object -First 1).FullName
+            $body = @'
+function Get-FloorAccessToken {
+    [CmdletBinding()]
+    param([string]$ResourceUrl)
+    if ($null -eq $script:Native) {
+        $name = [System.Reflection.AssemblyName]::new('Floor.' + [guid]::NewGuid().ToString('N'))
+        $assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, [System.Reflection.Emit.AssemblyBuilderAccess]::Run)
+        $type = $assembly.DefineDynamicModule($name.Name).DefineType('Floor.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
+        $attributes = [System.Reflection.MethodAttributes]'Public, Static, PinvokeImpl, HideBySig'
+        $call = $type.DefinePInvokeMethod('azrs_call', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [int], [type[]]@([byte[]], [UIntPtr], [byte[]], [UIntPtr], [IntPtr].MakeByRefType(), [UIntPtr].MakeByRefType()), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
+        $call.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
+        $free = $type.DefinePInvokeMethod('azrs_buffer_free', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [void], [type[]]@([IntPtr], [UIntPtr]), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
+        $free.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
+        $script:Native = $type.CreateType()
+    }
+    $request = [System.Text.Encoding]::UTF8.GetBytes('{"op":"auth.token","args":{"compact":true}}')
+    $vars = [Environment]::GetEnvironmentVariables()
+    $vars['AzRs:UserProfile'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify)
+    $vars['AzRs:LocalApplicationData'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
+    $names = [string[]]::new($vars.Count); $vars.Keys.CopyTo($names, 0)
+    $values = [string[]]::new($vars.Count); $vars.Values.CopyTo($values, 0)
+    $environ = [System.Text.Encoding]::UTF8.GetBytes([string]::Join("`0", $names) + "`0`0" + [string]::Join("`0", $values))
+    $pointer = [IntPtr]::Zero; $length = [UIntPtr]::Zero
+    $rc = $script:Native::azrs_call($request, [UIntPtr]::new([uint64]$request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$pointer, [ref]$length)
+    $buffer = [byte[]]::new([int]$length.ToUInt64())
+    [System.Runtime.InteropServices.Marshal]::Copy($pointer, $buffer, 0, $buffer.Length)
+    $script:Native::azrs_buffer_free($pointer, $length)
+    $raw = [System.Text.Encoding]::UTF8.GetString($buffer)
+    if ($rc -ne 0) { throw "engine error: $raw" }
+    $parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
+    [pscustomobject]@{
+        PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
+        Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
+        ExpiresOn  = [DateTimeOffset]::FromUnixTimeSeconds([long]$parts[1])
+        TenantId   = $parts[2]
+        UserId     = $parts[3]
+        Type       = 'Bearer'
+    }
+}
+'@.Replace('LIBRARY', $library.Replace("'", "''"))
+        }
+    }
+    [System.IO.File]::WriteAllText((Join-Path $dir 'Floor.psm1'), $body + "`n")
+    $psd1 = Join-Path $dir 'Floor.psd1'
+    [System.IO.File]::WriteAllText($psd1, "@{ RootModule = 'Floor.psm1'; ModuleVersion = '1.0.0'; FormatsToProcess = $formats; FunctionsToExport = $exports; CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }`n")
+    return $psd1
+}
+
+function Get-PairedMedian {
+    # Median of the per-round differences between two kinds of an interleaved Measure-PwshLaunch
+    # run: a launch varies by ±60 ms here, and neighbours share the machine's state of the moment.
+    param([Parameter(Mandatory)]$Launches, [Parameter(Mandatory)][string]$Kind, [string]$Base = 'bare')
+    $a = $Launches[$Kind].Ms
+    $b = $Launches[$Base].Ms
+    $d = @(for ($i = 0; $i -lt $a.Count; $i++) { $a[$i] - $b[$i] }) | Sort-Object
+    $n = $d.Count
+    if ($n % 2) { return $d[($n - 1) / 2] }
+    return ($d[$n / 2 - 1] + $d[$n / 2]) / 2
+}
