@@ -14,11 +14,40 @@ Describe 'Import-Module AzRs' {
         $out[2] | Should -Be 'True' -Because 'the engine loads on the first cmdlet, not at import'
     }
 
+    It 'shows every command''s parameters before its first call: Get-Help, Get-Command, tab completion' {
+        $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
+        $probe = "Import-Module '$psd1'; " +
+            "((Get-Help Connect-AzAccount).Syntax | Out-String -Width 4000) -match '-ServicePrincipal'; " +
+            "(Get-Help Connect-AzAccount -Parameter Tenant).aliases; " +
+            "@((Get-Command Connect-AzAccount).ParameterSets).Count; " +
+            "(Get-Command Get-AzContext -Syntax) -match '-ListAvailable'; " +
+            "(TabExpansion2 'Connect-AzAccount -ServiceP' 27).CompletionMatches.CompletionText; " +
+            "(TabExpansion2 'Connect-AzAccount -Scope ' 25).CompletionMatches.CompletionText -join ','; " +
+            "`$null -eq (& (Get-Module AzRs) { `$script:AzRsNative })"
+        $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
+        $LASTEXITCODE | Should -Be 0
+        $out | Should -Be @('True', 'Domain, TenantId', '8', 'True', '-ServicePrincipal', 'CurrentUser,Process', 'True')
+    }
+
+    It 'lets Pester (6 and 5) mock its commands before their first call' {
+        foreach ($version in '6.2.0', '5.7.1') {
+            $env:AZRS_TEST_PSD1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path
+            $fixture = (Resolve-Path "$PSScriptRoot/fixtures/mock/MockAzRs.ps1").Path -replace "'", "''"
+            $probe = "Import-Module Pester -RequiredVersion $version; `$c = New-PesterConfiguration; `$c.Run.Path = '$fixture'; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'None'; " +
+                "`$r = Invoke-Pester -Configuration `$c; '' + `$r.PassedCount + '/' + `$r.TotalCount"
+            $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
+            $env:AZRS_TEST_PSD1 = $null
+            $out[-1] | Should -Be '3/3' -Because "Pester $version"
+        }
+    }
+
     It 'parses a command''s body on its first call and then calls it directly, still as the module''s export' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
-        $probe = "Import-Module '$psd1'; `$c = Get-Command Get-AzEnvironment; " +
+        # The module's export object itself (Get-Command returns a copy of a command that has a
+        # dynamicparam block, as the stubs do).
+        $probe = "Import-Module '$psd1'; `$c = (Get-Module AzRs).ExportedFunctions['Get-AzEnvironment']; " +
             "`$c.ScriptBlock.ToString().Contains('azrsFirstCall'); (Get-AzEnvironment -Name AzureCloud).Name; " +
-            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c, `$after); `$after.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
+            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c.ScriptBlock, `$after.ScriptBlock); `$c.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
             "`$after.Module.Name; Remove-Module AzRs; [bool](Get-Command Get-AzEnvironment -ErrorAction SilentlyContinue)"
         $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
         $LASTEXITCODE | Should -Be 0
