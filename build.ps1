@@ -91,123 +91,6 @@ function Get-TopLevelParts {
     [pscustomobject]@{ Functions = $functions; Statements = $statements; Defines = $defines; Needs = @($used) + @($reads | ForEach-Object { "`$$_" }) }
 }
 
-function Get-StubHead {
-    # A public function's head in the psm1: its attributes (CmdletBinding, OutputType, Alias) and,
-    # instead of its param block, `param()` plus a dynamicparam block that hands PowerShell the
-    # real function's parameters when it first asks (binding, Get-Command, tab completion, Pester's
-    # Mock). Import then parses no parameter attributes: they were most of the psm1 (~35 ms of
-    # import). Help comes from the MAML file built beside it (Write-HelpFile): Get-Help does not
-    # run dynamicparam blocks.
-    param($FunctionAst)
-    $paramBlock = $FunctionAst.Body.ParamBlock
-    $lines = [System.Collections.Generic.List[string]]::new()
-    $lines.Add("function $($FunctionAst.Name) {")
-    $lines.Add('    # .ExternalHelp AzRs-help.xml')
-    foreach ($attribute in $paramBlock.Attributes) { $lines.Add('    ' + $attribute.Extent.Text) }
-    $lines.Add('    param()')
-    if ($paramBlock.Parameters.Count) { $lines.Add("    dynamicparam { Get-AzRsStubParameters '$($FunctionAst.Name)' }") }
-    return $lines -join "`n"
-}
-
-function Write-HelpFile {
-    # MAML help for the public functions (en-US/AzRs-help.xml beside the psm1), from their comment
-    # help and their parameter metadata: what Get-Help would have shown for the full functions.
-    param([object[]]$Functions, [string]$Path)
-    $common = [System.Collections.Generic.HashSet[string]]::new([string[]]([System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters), [System.StringComparer]::OrdinalIgnoreCase)
-    $ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; dev = 'http://schemas.microsoft.com/maml/dev/2004/10' }
-    $settings = [System.Xml.XmlWriterSettings]::new()
-    $settings.Indent = $true
-    $settings.Encoding = [System.Text.UTF8Encoding]::new($false)
-    $null = New-Item -ItemType Directory -Force -Path (Split-Path $Path)
-    $w = [System.Xml.XmlWriter]::Create($Path, $settings)
-    $para = { param($prefix, $name, $text) $w.WriteStartElement($prefix, $name, $ns[$prefix]); foreach ($line in ([string]$text).Trim() -split '\r?\n\s*\r?\n') { $w.WriteElementString('maml', 'para', $ns.maml, ($line -replace '\s*\r?\n\s*', ' ').Trim()) }; $w.WriteEndElement() }
-    $w.WriteStartElement('helpItems', 'http://msh')
-    $w.WriteAttributeString('schema', 'maml')
-    foreach ($fn in $Functions) {
-        # The full function, defined in a scratch module, for PowerShell's own view of its parameters.
-        $module = New-Module -ScriptBlock ([scriptblock]::Create($fn.Extent.Text)) -Name "AzRsHelp$($fn.Name -replace '\W')"
-        $command = $module.ExportedFunctions[$fn.Name]
-        $help = $fn.GetHelpContent()
-        $verb, $noun = $fn.Name -split '-', 2
-        $w.WriteStartElement('command', 'command', $ns.command)
-        $w.WriteAttributeString('xmlns', 'maml', $null, $ns.maml)
-        $w.WriteAttributeString('xmlns', 'dev', $null, $ns.dev)
-        $w.WriteStartElement('command', 'details', $ns.command)
-        $w.WriteElementString('command', 'name', $ns.command, $fn.Name)
-        & $para 'maml' 'description' $help.Synopsis
-        $w.WriteElementString('command', 'verb', $ns.command, $verb)
-        $w.WriteElementString('command', 'noun', $ns.command, $noun)
-        $w.WriteEndElement()
-        & $para 'maml' 'description' $(if ($help.Description) { $help.Description } else { $help.Synopsis })
-        $w.WriteStartElement('command', 'syntax', $ns.command)
-        $sets = @($command.ParameterSets | Sort-Object { -not $_.IsDefault })
-        foreach ($set in $sets) {
-            $w.WriteStartElement('command', 'syntaxItem', $ns.command)
-            $w.WriteElementString('maml', 'name', $ns.maml, $fn.Name)
-            foreach ($p in @($set.Parameters | Where-Object { -not $common.Contains($_.Name) } | Sort-Object { if ($_.Position -ge 0) { $_.Position } else { [int]::MaxValue } })) {
-                $w.WriteStartElement('command', 'parameter', $ns.command)
-                $w.WriteAttributeString('required', ([string]$p.IsMandatory).ToLowerInvariant())
-                $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { [string]$p.Position } else { 'named' }))
-                $w.WriteElementString('maml', 'name', $ns.maml, $p.Name)
-                if ($p.ParameterType -ne [switch]) {
-                    $w.WriteStartElement('command', 'parameterValue', $ns.command)
-                    $w.WriteAttributeString('required', 'true')
-                    $w.WriteString($p.ParameterType.Name)
-                    $w.WriteEndElement()
-                }
-                $w.WriteEndElement()
-            }
-            $w.WriteEndElement()
-        }
-        $w.WriteEndElement()
-        $w.WriteStartElement('command', 'parameters', $ns.command)
-        foreach ($meta in @($command.Parameters.Values | Where-Object { -not $common.Contains($_.Name) })) {
-            $inSets = @($sets | ForEach-Object { $_.Parameters | Where-Object Name -EQ $meta.Name })
-            $pipeline = @(if (@($inSets | Where-Object ValueFromPipeline).Count) { 'ByValue' }; if (@($inSets | Where-Object ValueFromPipelineByPropertyName).Count) { 'ByPropertyName' })
-            $position = @($inSets | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Select-Object -First 1)
-            $w.WriteStartElement('command', 'parameter', $ns.command)
-            $w.WriteAttributeString('required', ([string][bool]@($inSets | Where-Object IsMandatory).Count).ToLowerInvariant())
-            $w.WriteAttributeString('position', $(if ($position.Count) { [string]$position[0] } else { 'named' }))
-            $w.WriteAttributeString('pipelineInput', $(if ($pipeline.Count) { 'True (' + ($pipeline -join ', ') + ')' } else { 'False' }))
-            $w.WriteAttributeString('aliases', $(if ($meta.Aliases.Count) { $meta.Aliases -join ', ' } else { 'none' }))
-            $w.WriteAttributeString('globbing', 'false')
-            $w.WriteElementString('maml', 'name', $ns.maml, $meta.Name)
-            $text = $null
-            if ($help.Parameters) { $text = $help.Parameters[$meta.Name.ToUpperInvariant()] }
-            & $para 'maml' 'description' $text
-            if ($meta.ParameterType -ne [switch]) {
-                $w.WriteStartElement('command', 'parameterValue', $ns.command)
-                $w.WriteAttributeString('required', 'true')
-                $w.WriteString($meta.ParameterType.Name)
-                $w.WriteEndElement()
-            }
-            $w.WriteStartElement('dev', 'type', $ns.dev)
-            $w.WriteElementString('maml', 'name', $ns.maml, $meta.ParameterType.FullName)
-            $w.WriteEndElement()
-            $default = @($fn.Body.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq $meta.Name -and $null -ne $_.DefaultValue })
-            $w.WriteElementString('dev', 'defaultValue', $ns.dev, $(if ($default.Count) { $default[0].DefaultValue.Extent.Text } else { 'None' }))
-            $w.WriteEndElement()
-        }
-        $w.WriteEndElement()
-        $outputs = @($fn.Body.ParamBlock.Attributes | Where-Object { $_.TypeName.Name -eq 'OutputType' } | ForEach-Object { $_.PositionalArguments } | ForEach-Object { if ($_ -is [System.Management.Automation.Language.TypeExpressionAst]) { $_.TypeName.FullName } else { $_.SafeGetValue() } })
-        if ($outputs.Count) {
-            $w.WriteStartElement('command', 'returnValues', $ns.command)
-            foreach ($o in $outputs) {
-                $w.WriteStartElement('command', 'returnValue', $ns.command)
-                $w.WriteStartElement('dev', 'type', $ns.dev)
-                $w.WriteElementString('maml', 'name', $ns.maml, [string]$o)
-                $w.WriteEndElement()
-                $w.WriteEndElement()
-            }
-            $w.WriteEndElement()
-        }
-        $w.WriteEndElement()
-        Remove-Module $module
-    }
-    $w.WriteEndElement()
-    $w.Dispose()
-}
-
 function ConvertTo-ScriptScoped {
     # `function Name` -> `function script:Name`: a chunk is dot-sourced from the loader function,
     # and its functions must land in the module's scope, not the loader's.
@@ -259,7 +142,7 @@ function Build-Module {
         # top-level Set-Alias would run only with the chunk, on first call.
         if (@($parts.Statements | Where-Object { $_ -match '^(Set|New)-Alias\s' }).Count) { throw "Public/$($file.Name): declare aliases with [Alias()] on the function, not Set-Alias." }
         $chunkText[$chunk] = @($parts.Statements) + @(ConvertTo-ScriptScoped $fn)
-        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = Get-StubHead $fn; Ast = $fn })
+        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset) })
         $exported.Add($fn.Name)
     }
 
@@ -299,29 +182,6 @@ function Import-AzRsChunk {
 }
 
 
-`$script:AzRsStubParameters = @{}
-
-function Get-AzRsStubParameters {
-    # A stub's parameters (its dynamicparam block): loads the command's chunk and describes the
-    # real function's parameters. A new dictionary each time, since binding writes into it.
-    param([string]`$Name)
-    `$list = `$script:AzRsStubParameters[`$Name]
-    if (`$null -eq `$list) {
-        Import-AzRsChunk `$Name
-        `$real = `$ExecutionContext.SessionState.InvokeCommand.GetCommand(`$Name, 'Function')
-        `$list = [System.Collections.Generic.List[object]]::new()
-        foreach (`$p in [System.Management.Automation.CommandMetadata]::new(`$real).Parameters.Values) { `$list.Add(@(`$p.Name, `$p.ParameterType, @(`$p.Attributes))) }
-        `$script:AzRsStubParameters[`$Name] = `$list
-    }
-    `$parameters = [System.Management.Automation.RuntimeDefinedParameterDictionary]::new()
-    foreach (`$entry in `$list) {
-        `$attributes = [System.Collections.ObjectModel.Collection[System.Attribute]]::new()
-        foreach (`$attribute in `$entry[2]) { `$attributes.Add(`$attribute) }
-        `$parameters.Add(`$entry[0], [System.Management.Automation.RuntimeDefinedParameter]::new(`$entry[0], `$entry[1], `$attributes))
-    }
-    return `$parameters
-}
-
 function Invoke-AzRsLazy {
     # Calls a function of a chunk that loads only now: rare paths (prompts, certificate signing)
     # that the common first call of a command should not have to parse. build.ps1 sees only this
@@ -351,7 +211,6 @@ function Invoke-AzRsLazy {
         $psm1.Add("#endregion`n")
     }
     [System.IO.File]::WriteAllText((Join-Path $moduleDir 'AzRs.psm1'), ($psm1 -join "`n") + "`n", $utf8Bom)
-    Write-HelpFile -Functions @($stubs | ForEach-Object Ast) -Path (Join-Path $moduleDir 'en-US/AzRs-help.xml')
 
     # Format views: one file per concern under Formats/, merged into the one FormatsToProcess names.
     $views = foreach ($file in Get-ChildItem (Join-Path $moduleDir 'Formats') -Filter *.Format.ps1xml | Sort-Object Name) {

@@ -18,7 +18,7 @@ Describe 'Import-Module AzRs' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
         $probe = "Import-Module '$psd1'; " +
             "((Get-Help Connect-AzAccount).Syntax | Out-String -Width 4000) -match '-ServicePrincipal'; " +
-            "(Get-Help Connect-AzAccount -Parameter Tenant).aliases; " +
+            "(Get-Help Connect-AzAccount -Parameter Tenant).name; " +
             "@((Get-Command Connect-AzAccount).ParameterSets).Count; " +
             "(Get-Command Get-AzContext -Syntax) -match '-ListAvailable'; " +
             "(TabExpansion2 'Connect-AzAccount -ServiceP' 27).CompletionMatches.CompletionText; " +
@@ -26,7 +26,7 @@ Describe 'Import-Module AzRs' {
             "`$null -eq (& (Get-Module AzRs) { `$script:AzRsNative })"
         $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
         $LASTEXITCODE | Should -Be 0
-        $out | Should -Be @('True', 'Domain, TenantId', '8', 'True', '-ServicePrincipal', 'CurrentUser,Process', 'True')
+        $out | Should -Be @('True', 'Tenant', '8', 'True', '-ServicePrincipal', 'CurrentUser,Process', 'True')
     }
 
     It 'lets Pester (6 and 5) mock its commands before their first call' {
@@ -43,8 +43,7 @@ Describe 'Import-Module AzRs' {
 
     It 'parses a command''s body on its first call and then calls it directly, still as the module''s export' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
-        # The module's export object itself (Get-Command returns a copy of a command that has a
-        # dynamicparam block, as the stubs do).
+        # The module's export object itself, replaced in place.
         $probe = "Import-Module '$psd1'; `$c = (Get-Module AzRs).ExportedFunctions['Get-AzEnvironment']; " +
             "`$c.ScriptBlock.ToString().Contains('azrsFirstCall'); (Get-AzEnvironment -Name AzureCloud).Name; " +
             "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c.ScriptBlock, `$after.ScriptBlock); `$c.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
