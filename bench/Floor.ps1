@@ -35,6 +35,8 @@ function New-FloorModule {
         }
         'Token' {
             $exports = "@('Get-FloorAccessToken')"
+            # On purpose a copy of what Get-AzAccessToken does on this path (environment block,
+            # call, token object), standing alone: a floor must not use the module it is read against.
             $library = (Get-ChildItem (Join-Path $Root 'ps-module/bin') -Recurse -File | Where-Object { $_.Name -in 'libazrs.so', 'azrs.dll', 'libazrs.dylib' } | Select-Object -First 1).FullName
             $body = @'
 function Get-FloorAccessToken {
