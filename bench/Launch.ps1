@@ -49,3 +49,15 @@ function Measure-PwshLaunch {
     }
     return $result
 }
+
+function Get-PairedMedian {
+    # Median of the per-round differences between two kinds of an interleaved Measure-PwshLaunch
+    # run: a launch varies by ±60 ms here, and neighbours share the machine's state of the moment.
+    param([Parameter(Mandatory)]$Launches, [Parameter(Mandatory)][string]$Kind, [string]$Base = 'bare')
+    $a = $Launches[$Kind].Ms
+    $b = $Launches[$Base].Ms
+    $d = @(for ($i = 0; $i -lt $a.Count; $i++) { $a[$i] - $b[$i] }) | Sort-Object
+    $n = $d.Count
+    if ($n % 2) { return $d[($n - 1) / 2] }
+    return ($d[$n / 2 - 1] + $d[$n / 2]) / 2
+}

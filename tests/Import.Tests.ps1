@@ -43,10 +43,9 @@ Describe 'Import-Module AzRs' {
 
     It 'parses a command''s body on its first call and then calls it directly, still as the module''s export' {
         $psd1 = (Resolve-Path "$PSScriptRoot/../AzRs.psd1").Path -replace "'", "''"
-        # The module's export object itself, replaced in place.
-        $probe = "Import-Module '$psd1'; `$c = (Get-Module AzRs).ExportedFunctions['Get-AzEnvironment']; " +
+        $probe = "Import-Module '$psd1'; `$c = Get-Command Get-AzEnvironment; " +
             "`$c.ScriptBlock.ToString().Contains('azrsFirstCall'); (Get-AzEnvironment -Name AzureCloud).Name; " +
-            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c.ScriptBlock, `$after.ScriptBlock); `$c.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
+            "`$after = Get-Command Get-AzEnvironment; [object]::ReferenceEquals(`$c, `$after); `$after.ScriptBlock.ToString().Contains('azrsFirstCall'); " +
             "`$after.Module.Name; Remove-Module AzRs; [bool](Get-Command Get-AzEnvironment -ErrorAction SilentlyContinue)"
         $out = @(& pwsh -NoProfile -NonInteractive -Command $probe)
         $LASTEXITCODE | Should -Be 0

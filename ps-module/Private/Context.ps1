@@ -6,8 +6,6 @@ $script:AzRsTypeContext = 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureC
 $script:AzRsTypeProfile = 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureProfile'
 $script:AzRsTypeEnvironment = 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment'
 $script:AzRsTypeAccount = 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount'
-$script:AzRsTypeSubscription = 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription'
-$script:AzRsTypeTenant = 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant'
 $script:AzRsTypeAutosave = 'Microsoft.Azure.Commands.Common.Authentication.ContextAutosaveSettings'
 # Objects built for the last Get-AzContext -ListAvailable, with the engine's generation for them.
 $script:AzRsContextListCache = $null
