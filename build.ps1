@@ -99,11 +99,62 @@ function ConvertTo-ScriptScoped {
     return [regex]::Replace($text, '^(function|filter)\s+', '$1 script:', 'IgnoreCase')
 }
 
+function Get-BodyBlocks {
+    <#
+    A public function's begin/process/end blocks as text, for the chunk to keep as script blocks
+    that the stub dot-sources in its own scope: one function, one parameter binding per call (a
+    stub forwarding to a second function bound every first call twice, ~7 ms for Connect-AzAccount).
+    In a dot-sourced block $PSBoundParameters and $MyInvocation are the block's own, so the
+    function's are read through $PSCmdlet.MyInvocation instead; $args and $input have no such
+    stand-in and are refused.
+    #>
+    param($FunctionAst)
+    $body = $FunctionAst.Body
+    if ($body.DynamicParamBlock) { throw "Public function $($FunctionAst.Name): a dynamicparam block is not supported." }
+    $blocks = [System.Collections.Generic.List[object]]::new()
+    foreach ($kind in 'Begin', 'Process', 'End') {
+        $block = $body.($kind + 'Block')
+        if ($null -eq $block) { continue }
+        $start = $block.Extent.StartOffset
+        $text = $block.Extent.Text
+        if ($block.Unnamed) {
+            # An unnamed (end) block's extent starts with the param block: keep what follows it.
+            $cut = $body.ParamBlock.Extent.EndOffset - $start
+            if ($cut -gt 0) { $start += $cut; $text = $text.Substring($cut) }
+        }
+        else {
+            # 'process { ... }' -> what is between the braces
+            $open = $text.IndexOf('{') + 1
+            $start += $open
+            $text = $text.Substring($open, $text.LastIndexOf('}') - $open)
+        }
+        # Automatic variables of the function itself (not of script blocks nested in it).
+        $own = @($block.FindAll({ param($n) $n -is [System.Management.Automation.Language.VariableExpressionAst] }, $true) | Where-Object {
+                $p = $_.Parent; while ($p -isnot [System.Management.Automation.Language.ScriptBlockAst]) { $p = $p.Parent }
+                [object]::ReferenceEquals($p, $body) } | Sort-Object { $_.Extent.StartOffset } -Descending)
+        foreach ($v in $own) {
+            $name = $v.VariablePath.UserPath
+            $with = $null
+            if ($name -eq 'PSBoundParameters') { $with = '$PSCmdlet.MyInvocation.BoundParameters' }
+            elseif ($name -eq 'MyInvocation') { $with = '$PSCmdlet.MyInvocation' }
+            elseif ($name -in 'args', 'input') { throw "Public function $($FunctionAst.Name): `$$name cannot be used in a public function's body (it runs dot-sourced from the stub)." }
+            if ($null -eq $with -or $v.Splatted) {
+                if ($null -ne $with) { throw "Public function $($FunctionAst.Name): splat `$PSCmdlet.MyInvocation.BoundParameters through a variable instead of @$name." }
+                continue
+            }
+            $at = $v.Extent.StartOffset - $start
+            $text = $text.Substring(0, $at) + $with + $text.Substring($at + $v.Extent.Text.Length)
+        }
+        $blocks.Add([pscustomobject]@{ Kind = $kind.ToLowerInvariant(); Text = $text })
+    }
+    return $blocks
+}
+
 function Build-Module {
     <#
     Import cost is mostly PowerShell parsing the module, so import parses only what Get-Command,
     Get-Help and tab completion need: each public function's help, attributes and param block,
-    with a small body that loads the real function on first call. Real bodies and private helpers
+    with a small body that loads the real blocks on first call and runs them. Real bodies and private helpers
     go to ps-module/lib/<chunk>.ps1 (one chunk per public command and per private file), loaded
     with the chunks they depend on (worked out here from the commands each one calls and the
     script variables it reads). Tab completion is in [ArgumentCompleter()] attributes:
@@ -141,8 +192,10 @@ function Build-Module {
         # Aliases are [Alias()] attributes of the function, so the stub makes them at import; a
         # top-level Set-Alias would run only with the chunk, on first call.
         if (@($parts.Statements | Where-Object { $_ -match '^(Set|New)-Alias\s' }).Count) { throw "Public/$($file.Name): declare aliases with [Alias()] on the function, not Set-Alias." }
-        $chunkText[$chunk] = @($parts.Statements) + @(ConvertTo-ScriptScoped $fn)
-        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset) })
+        $variable = 'AzRs_' + $fn.Name.Replace('-', '_') + '_'
+        $blocks = @(Get-BodyBlocks $fn)
+        $chunkText[$chunk] = @($parts.Statements) + @(foreach ($b in $blocks) { "`$script:$variable$($b.Kind) = {$($b.Text)}" })
+        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset); Variable = $variable; Blocks = @($blocks.Kind) })
         $exported.Add($fn.Name)
     }
 
@@ -195,18 +248,16 @@ function Invoke-AzRsLazy {
     foreach ($stub in $stubs) {
         $psm1.Add("#region Public/$($stub.Name).ps1 (stub: the body is in lib/$($stub.Name).ps1)")
         $psm1.Add($stub.Head)
-        $psm1.Add('    begin {')
-        # First call: load the chunk, then put the real function in place of the stub the caller
-        # sees (updated in place, so it stays the module's export) when that is the global copy
-        # (the usual Import-Module; imported elsewhere, the stub stays and forwards each call).
-        $psm1.Add("        Import-AzRsChunk '$($stub.Name)'")
-        $psm1.Add("        if ([object]::ReferenceEquals(`${function:global:$($stub.Name)}, `$MyInvocation.MyCommand.ScriptBlock)) { `${function:global:$($stub.Name)} = `${function:script:$($stub.Name)} }")
-        # With pipeline input, the first call runs through a steppable pipeline (begin, process
-        # per item, end, as the command itself); without, one plain call does.
-        $psm1.Add("        if (`$MyInvocation.ExpectingInput) { `$azrsFirstCall = { & '$($stub.Name)' @PSBoundParameters }.GetSteppablePipeline(`$MyInvocation.CommandOrigin); `$azrsFirstCall.Begin(`$PSCmdlet) }")
+        # The body's blocks are script blocks of the chunk, loaded on first call and dot-sourced here
+        # on every call, so the stub is the command for good (Get-BodyBlocks says why).
+        $first = "`$script:$($stub.Variable)$($stub.Blocks[0])"
+        $psm1.Add("    begin {")
+        $psm1.Add("        if (`$null -eq $first) { Import-AzRsChunk '$($stub.Name)' }")
+        if ($stub.Blocks -contains 'begin') { $psm1.Add("        . `$script:$($stub.Variable)begin") }
         $psm1.Add('    }')
-        $psm1.Add('    process { if ($MyInvocation.ExpectingInput) { $azrsFirstCall.Process($_) } }')
-        $psm1.Add("    end { if (`$MyInvocation.ExpectingInput) { `$azrsFirstCall.End() } else { & '$($stub.Name)' @PSBoundParameters } }")
+        foreach ($kind in 'process', 'end') {
+            if ($stub.Blocks -contains $kind) { $psm1.Add("    $kind { . `$script:$($stub.Variable)$kind }") }
+        }
         $psm1.Add('}')
         $psm1.Add("#endregion`n")
     }
