@@ -150,6 +150,174 @@ function Get-BodyBlocks {
     return $blocks
 }
 
+function ConvertTo-MinifiedScript {
+    <#
+    The script with its comments, indentation and blank lines taken out, token by token, so string
+    and here-string contents stay as they are. Import and first-call cost grows with the text
+    PowerShell reads (parse, then a scan of the whole text when it compiles a file: ~1.5 ms per KB
+    in a new process, comments included), and the sources' comments are for readers of Private/
+    and Public/, not for PowerShell.
+    #>
+    param([string]$Text)
+    $tokens = $null; $errors = $null
+    $null = [System.Management.Automation.Language.Parser]::ParseInput($Text, [ref]$tokens, [ref]$errors)
+    if ($errors) { throw "Cannot minify: $($errors[0])" }
+    $out = [System.Text.StringBuilder]::new($Text.Length)
+    $lastEnd = 0          # end offset of the last token kept or dropped
+    $lineStart = $true    # nothing written on the current output line yet
+    $pendingSpace = $false
+    foreach ($t in $tokens) {
+        $kind = $t.Kind
+        if ($kind -eq 'EndOfInput') { break }
+        $gap = $t.Extent.StartOffset -gt $lastEnd
+        if ($kind -eq 'Comment') {
+            if ($t.Text -notmatch '^#\s*(requires\s|\.ExternalHelp\s)') {
+                # A dropped comment still separates the tokens around it.
+                if (-not $lineStart) { $pendingSpace = $true }
+                $lastEnd = $t.Extent.EndOffset
+                continue
+            }
+        }
+        if ($kind -eq 'NewLine') {
+            if (-not $lineStart) { $null = $out.Append("`n") }
+            $lineStart = $true; $pendingSpace = $false
+            $lastEnd = $t.Extent.EndOffset
+            continue
+        }
+        if (-not $lineStart -and ($gap -or $pendingSpace)) { $null = $out.Append(' ') }
+        if ($kind -eq 'LineContinuation') {
+            $null = $out.Append('`').Append("`n"); $lineStart = $true
+        }
+        else {
+            $null = $out.Append($t.Text); $lineStart = $false
+        }
+        $pendingSpace = $false
+        $lastEnd = $t.Extent.EndOffset
+    }
+    return $out.ToString().TrimEnd() + "`n"
+}
+
+function Write-HelpFile {
+    # MAML help for the public functions (en-US/AzRs-help.xml beside the psm1), from their comment
+    # help and their parameter metadata: what Get-Help would show for the functions with their
+    # comment help in place. Parameters without a .PARAMETER text get their HelpMessage.
+    param([object[]]$Functions, [string]$Path)
+    $common = [System.Collections.Generic.HashSet[string]]::new([string[]]([System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters), [System.StringComparer]::OrdinalIgnoreCase)
+    $ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; dev = 'http://schemas.microsoft.com/maml/dev/2004/10' }
+    $settings = [System.Xml.XmlWriterSettings]::new()
+    $settings.Indent = $true
+    $settings.Encoding = [System.Text.UTF8Encoding]::new($false)
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path $Path)
+    $w = [System.Xml.XmlWriter]::Create($Path, $settings)
+    $para = { param($prefix, $name, $text) $w.WriteStartElement($prefix, $name, $ns[$prefix]); foreach ($line in ([string]$text).Trim() -split '\r?\n\s*\r?\n') { $w.WriteElementString('maml', 'para', $ns.maml, ($line -replace '\s*\r?\n\s*', ' ').Trim()) }; $w.WriteEndElement() }
+    $w.WriteStartElement('helpItems', 'http://msh')
+    $w.WriteAttributeString('schema', 'maml')
+    foreach ($fn in $Functions) {
+        # The full function, defined in a scratch module, for PowerShell's own view of its parameters.
+        $module = New-Module -ScriptBlock ([scriptblock]::Create($fn.Extent.Text)) -Name "AzRsHelp$($fn.Name -replace '\W')"
+        $command = $module.ExportedFunctions[$fn.Name]
+        $help = $fn.GetHelpContent()
+        $verb, $noun = $fn.Name -split '-', 2
+        $w.WriteStartElement('command', 'command', $ns.command)
+        $w.WriteAttributeString('xmlns', 'maml', $null, $ns.maml)
+        $w.WriteAttributeString('xmlns', 'dev', $null, $ns.dev)
+        $w.WriteStartElement('command', 'details', $ns.command)
+        $w.WriteElementString('command', 'name', $ns.command, $fn.Name)
+        & $para 'maml' 'description' $help.Synopsis
+        $w.WriteElementString('command', 'verb', $ns.command, $verb)
+        $w.WriteElementString('command', 'noun', $ns.command, $noun)
+        $w.WriteEndElement()
+        & $para 'maml' 'description' $(if ($help.Description) { $help.Description } else { $help.Synopsis })
+        $w.WriteStartElement('command', 'syntax', $ns.command)
+        $sets = @($command.ParameterSets | Sort-Object { -not $_.IsDefault })
+        foreach ($set in $sets) {
+            $w.WriteStartElement('command', 'syntaxItem', $ns.command)
+            $w.WriteElementString('maml', 'name', $ns.maml, $fn.Name)
+            foreach ($p in @($set.Parameters | Where-Object { -not $common.Contains($_.Name) } | Sort-Object { if ($_.Position -ge 0) { $_.Position } else { [int]::MaxValue } })) {
+                $w.WriteStartElement('command', 'parameter', $ns.command)
+                $w.WriteAttributeString('required', ([string]$p.IsMandatory).ToLowerInvariant())
+                $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { [string]$p.Position } else { 'named' }))
+                $w.WriteElementString('maml', 'name', $ns.maml, $p.Name)
+                if ($p.ParameterType -ne [switch]) {
+                    $w.WriteStartElement('command', 'parameterValue', $ns.command)
+                    $w.WriteAttributeString('required', 'true')
+                    $w.WriteString($p.ParameterType.Name)
+                    $w.WriteEndElement()
+                }
+                $w.WriteEndElement()
+            }
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+        $w.WriteStartElement('command', 'parameters', $ns.command)
+        foreach ($meta in @($command.Parameters.Values | Where-Object { -not $common.Contains($_.Name) })) {
+            $inSets = @($sets | ForEach-Object { $_.Parameters | Where-Object Name -EQ $meta.Name })
+            $pipeline = @(if (@($inSets | Where-Object ValueFromPipeline).Count) { 'ByValue' }; if (@($inSets | Where-Object ValueFromPipelineByPropertyName).Count) { 'ByPropertyName' })
+            $position = @($inSets | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Select-Object -First 1)
+            $w.WriteStartElement('command', 'parameter', $ns.command)
+            $w.WriteAttributeString('required', ([string][bool]@($inSets | Where-Object IsMandatory).Count).ToLowerInvariant())
+            $w.WriteAttributeString('position', $(if ($position.Count) { [string]$position[0] } else { 'named' }))
+            $w.WriteAttributeString('pipelineInput', $(if ($pipeline.Count) { 'True (' + ($pipeline -join ', ') + ')' } else { 'False' }))
+            $w.WriteAttributeString('aliases', $(if ($meta.Aliases.Count) { $meta.Aliases -join ', ' } else { 'none' }))
+            $w.WriteAttributeString('globbing', 'false')
+            $w.WriteElementString('maml', 'name', $ns.maml, $meta.Name)
+            $text = $null
+            if ($help.Parameters) { $text = $help.Parameters[$meta.Name.ToUpperInvariant()] }
+            if (-not $text) { $text = @($meta.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.HelpMessage } | ForEach-Object HelpMessage | Select-Object -First 1) -join '' }
+            & $para 'maml' 'description' $text
+            if ($meta.ParameterType -ne [switch]) {
+                $w.WriteStartElement('command', 'parameterValue', $ns.command)
+                $w.WriteAttributeString('required', 'true')
+                $w.WriteString($meta.ParameterType.Name)
+                $w.WriteEndElement()
+            }
+            $w.WriteStartElement('dev', 'type', $ns.dev)
+            $w.WriteElementString('maml', 'name', $ns.maml, $meta.ParameterType.FullName)
+            $w.WriteEndElement()
+            $default = @($fn.Body.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq $meta.Name -and $null -ne $_.DefaultValue })
+            $w.WriteElementString('dev', 'defaultValue', $ns.dev, $(if ($default.Count) { $default[0].DefaultValue.Extent.Text } else { 'None' }))
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+        $outputs = @($fn.Body.ParamBlock.Attributes | Where-Object { $_.TypeName.Name -eq 'OutputType' } | ForEach-Object { $_.PositionalArguments } | ForEach-Object { if ($_ -is [System.Management.Automation.Language.TypeExpressionAst]) { $_.TypeName.FullName } else { $_.SafeGetValue() } })
+        if ($outputs.Count) {
+            $w.WriteStartElement('command', 'returnValues', $ns.command)
+            foreach ($o in $outputs) {
+                $w.WriteStartElement('command', 'returnValue', $ns.command)
+                $w.WriteStartElement('dev', 'type', $ns.dev)
+                $w.WriteElementString('maml', 'name', $ns.maml, [string]$o)
+                $w.WriteEndElement()
+                $w.WriteEndElement()
+            }
+            $w.WriteEndElement()
+        }
+        if ($help.Notes) {
+            $w.WriteStartElement('maml', 'alertSet', $ns.maml)
+            & $para 'maml' 'alert' $help.Notes
+            $w.WriteEndElement()
+        }
+        if ($help.Examples.Count) {
+            $w.WriteStartElement('command', 'examples', $ns.command)
+            $n = 0
+            foreach ($example in $help.Examples) {
+                $n++
+                # An example's first line is its code; what follows a blank line explains it.
+                $code, $remarks = ([string]$example).Trim() -split '\r?\n\s*\r?\n', 2
+                $w.WriteStartElement('command', 'example', $ns.command)
+                $w.WriteElementString('maml', 'title', $ns.maml, "-------------------------- EXAMPLE $n --------------------------")
+                $w.WriteElementString('dev', 'code', $ns.dev, $code.Trim())
+                & $para 'dev' 'remarks' $remarks
+                $w.WriteEndElement()
+            }
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+        Remove-Module $module
+    }
+    $w.WriteEndElement()
+    $w.Dispose()
+}
+
 function Build-Module {
     <#
     Import cost is mostly PowerShell parsing the module, so import parses only what Get-Command,
@@ -195,7 +363,7 @@ function Build-Module {
         $variable = 'AzRs_' + $fn.Name.Replace('-', '_') + '_'
         $blocks = @(Get-BodyBlocks $fn)
         $chunkText[$chunk] = @($parts.Statements) + @(foreach ($b in $blocks) { "`$script:$variable$($b.Kind) = {$($b.Text)}" })
-        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset); Variable = $variable; Blocks = @($blocks.Kind) })
+        $stubs.Add([pscustomobject]@{ Name = $fn.Name; Ast = $fn; Head = $fn.Extent.Text.Substring(0, $fn.Body.ParamBlock.Extent.EndOffset - $fn.Extent.StartOffset); Variable = $variable; Blocks = @($blocks.Kind) })
         $exported.Add($fn.Name)
     }
 
@@ -205,11 +373,10 @@ function Build-Module {
         $needs = @($usedBy[$chunk] | Where-Object { $chunkOf.ContainsKey($_) -and $chunkOf[$_] -ne $chunk } | ForEach-Object { $chunkOf[$_] } | Sort-Object -Unique)
         $text = @($chunkText[$chunk])
         if ($needs.Count) { $text = @('Import-AzRsChunk ' + (($needs | ForEach-Object { "'$_'" }) -join ', ')) + $text }
-        [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + ($text -join "`n`n") + "`n", $utf8Bom)
+        [System.IO.File]::WriteAllText((Join-Path $lib "$chunk.ps1"), $header + (ConvertTo-MinifiedScript ($text -join "`n`n")), $utf8Bom)
     }
 
     $psm1 = [System.Collections.Generic.List[string]]::new()
-    $psm1.Add($header)
     $psm1.Add(@"
 #region loader
 # The module folder (ps-module/): code in lib/ has lib/ as its own `$PSScriptRoot.
@@ -247,7 +414,8 @@ function Invoke-AzRsLazy {
 "@)
     foreach ($stub in $stubs) {
         $psm1.Add("#region Public/$($stub.Name).ps1 (stub: the body is in lib/$($stub.Name).ps1)")
-        $psm1.Add($stub.Head)
+        # Help is in the MAML file Write-HelpFile makes (the minifier drops comment help).
+        $psm1.Add(($stub.Head -replace '^(function\s+\S+\s*\{)', ('$1' + "`n    # .ExternalHelp AzRs-help.xml")))
         # The body's blocks are script blocks of the chunk, loaded on first call and dot-sourced here
         # on every call, so the stub is the command for good (Get-BodyBlocks says why).
         $first = "`$script:$($stub.Variable)$($stub.Blocks[0])"
@@ -261,7 +429,8 @@ function Invoke-AzRsLazy {
         $psm1.Add('}')
         $psm1.Add("#endregion`n")
     }
-    [System.IO.File]::WriteAllText((Join-Path $moduleDir 'AzRs.psm1'), ($psm1 -join "`n") + "`n", $utf8Bom)
+    [System.IO.File]::WriteAllText((Join-Path $moduleDir 'AzRs.psm1'), $header + (ConvertTo-MinifiedScript ($psm1 -join "`n")), $utf8Bom)
+    Write-HelpFile -Functions @($stubs | ForEach-Object Ast) -Path (Join-Path $moduleDir 'en-US/AzRs-help.xml')
 
     # Format views: one file per concern under Formats/, merged into the one FormatsToProcess names.
     $views = foreach ($file in Get-ChildItem (Join-Path $moduleDir 'Formats') -Filter *.Format.ps1xml | Sort-Object Name) {
