@@ -15,7 +15,8 @@
        MSAL.NET's AcquireTokenForClient cache hit.
     4. A new process: Import-Module + Get-AzAccessToken from the shared cache, over a bare pwsh start.
     5. The first service-principal sign-in in a warm session (module imported, one cheap command
-       run, no injected latency), and MSAL.NET's first acquisition in a fresh pwsh.
+       run, no injected latency; median over new processes), and MSAL.NET's first acquisition in
+       a fresh pwsh.
 #>
 param([string]$Root = (Split-Path $PSScriptRoot -Parent), [int]$Runs = 20, [int]$TokenCalls = 2000)
 $ErrorActionPreference = 'Stop'
@@ -74,12 +75,22 @@ try {
     $env:SSL_CERT_FILE = $null
     $caFast = $fast.caPath; $caSlow = $slow.caPath
     $signIn = { param($envName, $ca) $env:SSL_CERT_FILE = $ca; Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment $envName -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue }
-    $first = Measure-Ms { & $signIn 'EmuFast' $caFast } 1
+    # The first sign-in in a warm session, in new processes (a first happens once per process):
+    # import, one cheap command (Get-AzContext), then Connect-AzAccount timed inside the process,
+    # against EmuFast as registered above (saved in this bench's HOME, which the children share).
+    $q = { param($s) "'" + ([string]$s).Replace("'", "''") + "'" }
+    $firstCommand = "Import-Module $(& $q (Join-Path $root 'AzRs.psd1')); `$null = Get-AzContext; `$env:SSL_CERT_FILE = $(& $q $caFast); " +
+        "`$c = [pscredential]::new('$appId', [System.Net.NetworkCredential]::new('', $(& $q $secretText)).SecurePassword); " +
+        "`$sw = [Diagnostics.Stopwatch]::StartNew(); `$null = Connect-AzAccount -ServicePrincipal -Credential `$c -Tenant '$tenant' -Environment EmuFast -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue; `$sw.Elapsed.TotalMilliseconds"
+    $firstRuns = [Math]::Max($Runs, 10)
+    $firsts = Measure-PwshLaunch -Kinds ([ordered]@{ first = $firstCommand }) -Runs $firstRuns
+    $first = Get-Median @($firsts.first.Out | ForEach-Object { [double]($_ | Select-Object -Last 1) })
     $noLatency = Measure-Ms { & $signIn 'EmuFast' $caFast } $Iterations
     $withLatency = Measure-Ms { & $signIn 'EmuSlow' $caSlow } $Iterations
     $depth = 2   # token, then subscriptions (the /tenants details are fetched alongside)
     $results.spSignIn = [ordered]@{
         firstInWarmSessionMs = [Math]::Round($first, 1)
+        firstInWarmSessionProcesses = $firstRuns
         noLatencyMs = [Math]::Round($noLatency, 1)
         latency20Ms = [Math]::Round($withLatency, 1)
         minimumDepth = $depth
@@ -192,7 +203,7 @@ Row 'SP sign-in, 20 ms/request' $sp.latency20Ms 'ms' $sp.ratioToIdeal "ideal = $
 Row 'MSAL.NET AcquireTokenForClient, 20 ms/request' $sp.msalNetLatency20Ms 'ms' ([Math]::Round($sp.latency20Ms / $sp.msalNetLatency20Ms, 2)) 'Ratio = AzRs / MSAL.NET (same pwsh, new app each time)'
 Row 'Token leg only (Get-AzAccessToken, uncached resource), 20 ms/request' $sp.tokenLeg20Ms 'ms' ([Math]::Round($sp.tokenLeg20Ms / $sp.msalNetLatency20Ms, 2)) 'Ratio = AzRs / MSAL.NET AcquireTokenForClient (1 round trip each)'
 Row 'SP sign-in, no latency' $sp.noLatencyMs 'ms' $null 'warm session'
-Row 'First SP sign-in in a warm session' $sp.firstInWarmSessionMs 'ms' ([Math]::Round($sp.firstInWarmSessionMs / 50, 2)) 'target 50 ms (Ratio = value / 50)'
+Row 'First SP sign-in in a warm session' $sp.firstInWarmSessionMs 'ms' ([Math]::Round($sp.firstInWarmSessionMs / 50, 2)) "median of $($sp.firstInWarmSessionProcesses) new processes (import, Get-AzContext, then the timed Connect-AzAccount); target 50 ms (Ratio = value / 50)"
 Row 'MSAL.NET first acquisition, fresh pwsh' $sp.msalNetFirstInFreshPwshMs 'ms' $null 'JIT, TLS, discovery'
 Row '52 tenants x 20 subs: Connect-AzAccount (user)' $results.manyTenants.connectMs 'ms' $null 'token + /tenants + per-tenant token + /subscriptions = 4 depths (discovery 3), 20 ms each'
 $w = $results.warmToken
