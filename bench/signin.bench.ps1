@@ -115,9 +115,11 @@ try {
     $null = Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $tenant -Environment 'EmuFast' -Scope Process -SkipContextPopulation -WarningAction SilentlyContinue
     $null = Get-AzAccessToken
     # Warm = steady state: PowerShell compiles a script block after it has been interpreted a few
-    # times and .NET re-JITs hot methods later still, so the first thousands of calls are slower.
-    # Five rounds of -TokenCalls calls each; the median of the last three is reported.
-    function Measure-PerCallUs { param([scriptblock]$Round, [int]$N) $r = foreach ($k in 1..5) { & $Round $N }; Get-Median @($r | Select-Object -Last 3) }
+    # times and .NET re-JITs hot methods later still, so the first thousands of calls are slower:
+    # Get-AzAccessToken falls from ~400 us a call over the first 3,000 to a plateau after ~18,000
+    # (fifth session: still falling in the fifth round of 3,000, which made this row read anywhere
+    # from 100 to 260 us). Eight rounds of -TokenCalls calls each; the median of the last three.
+    function Measure-PerCallUs { param([scriptblock]$Round, [int]$N) $r = foreach ($k in 1..8) { & $Round $N }; Get-Median @($r | Select-Object -Last 3) }
     $perCall = Measure-PerCallUs { param($n) $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $n; $i++) { $null = Get-AzAccessToken }; $sw.Elapsed.TotalMilliseconds * 1000 / $n } $TokenCalls
     $engine = Measure-PerCallUs {
         param($n)
