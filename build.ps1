@@ -320,9 +320,10 @@ function Write-HelpFile {
 
 function Build-Module {
     <#
-    Import cost is mostly PowerShell parsing the module, so import parses only what Get-Command,
-    Get-Help and tab completion need: each public function's help, attributes and param block,
-    with a small body that loads the real blocks on first call and runs them. Real bodies and private helpers
+    Import cost is mostly PowerShell parsing the module, so import parses only what Get-Command
+    and tab completion need: each public function's attributes and param block, with a small body
+    that loads the real blocks on first call and runs them (help is in a MAML file, written by
+    Write-HelpFile from the comment help). Real bodies and private helpers
     go to ps-module/lib/<chunk>.ps1 (one chunk per public command and per private file), loaded
     with the chunks they depend on (worked out here from the commands each one calls and the
     script variables it reads). Tab completion is in [ArgumentCompleter()] attributes:
@@ -413,7 +414,6 @@ function Invoke-AzRsLazy {
 #endregion
 "@)
     foreach ($stub in $stubs) {
-        $psm1.Add("#region Public/$($stub.Name).ps1 (stub: the body is in lib/$($stub.Name).ps1)")
         # Help is in the MAML file Write-HelpFile makes (the minifier drops comment help).
         $psm1.Add(($stub.Head -replace '^(function\s+\S+\s*\{)', ('$1' + "`n    # .ExternalHelp AzRs-help.xml")))
         # The body's blocks are script blocks of the chunk, loaded on first call and dot-sourced here
@@ -427,7 +427,6 @@ function Invoke-AzRsLazy {
             if ($stub.Blocks -contains $kind) { $psm1.Add("    $kind { . `$script:$($stub.Variable)$kind }") }
         }
         $psm1.Add('}')
-        $psm1.Add("#endregion`n")
     }
     [System.IO.File]::WriteAllText((Join-Path $moduleDir 'AzRs.psm1'), $header + (ConvertTo-MinifiedScript ($psm1 -join "`n")), $utf8Bom)
     Write-HelpFile -Functions @($stubs | ForEach-Object Ast) -Path (Join-Path $moduleDir 'en-US/AzRs-help.xml')
