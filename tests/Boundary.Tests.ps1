@@ -109,7 +109,10 @@ Describe 'Errors are values' {
             $bytes = [byte[]](0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D)
             $ptr = [IntPtr]::Zero; $len = [UIntPtr]::Zero
             $rc = $script:AzRsNative::azrs_call($bytes, [UIntPtr]::new(6), $script:AzRsNoBytes, [UIntPtr]::Zero, [ref]$ptr, [ref]$len)
-            @{ rc = $rc; error = ConvertFrom-Json (Read-AzRsBuffer -Pointer $ptr -Length $len) }
+            $text = [byte[]]::new([int]$len.ToUInt64())
+            [System.Runtime.InteropServices.Marshal]::Copy($ptr, $text, 0, $text.Length)
+            $script:AzRsNative::azrs_buffer_free($ptr, $len)
+            @{ rc = $rc; error = ConvertFrom-Json ([System.Text.Encoding]::UTF8.GetString($text)) }
         }
         $result.rc | Should -Be 1
         $result.error.code | Should -Be 'InvalidUtf8'

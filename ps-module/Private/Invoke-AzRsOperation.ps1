@@ -1,35 +1,25 @@
 # The operation loop: starts a long engine operation and drains its events on the pipeline
 # thread, so verbose/warning/information/progress lines land in PowerShell's own streams and
 # prompts use the host. Each poll returns within ~100 ms, so Ctrl+C (PipelineStoppedException)
-# lands here and the finally block cancels the engine task.
+# lands here and the finally block stops the engine task.
+#
+# Every step is an Invoke-AzRsNative call (operation.begin/poll/respond/free through azrs_call),
+# not a P/Invoke of its own: the first quick command has already bound and compiled that path,
+# and each new P/Invoke method costs a first sign-in ~5 ms. A plain function for the same reason
+# (an advanced one's first binding costs ~10 ms more); rare events have helpers of their own,
+# because PowerShell compiles a whole function body on its first call.
 
 function Invoke-AzRsOperation {
-    param(
-        [Parameter(Mandatory)][string]$Op,
-        $Arguments = @{},
-        [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
-        # Answers prompt events; gets the prompt's request object, returns the answer value.
-        [scriptblock]$OnPrompt
-    )
-    if ($null -eq $script:AzRsNative) { Initialize-AzRsNativeFor $Cmdlet }
-    $native = $script:AzRsNative
-    $bytes = ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments
-    $environ = Get-AzRsEnvironmentBlock
-    $handle = [uint64]0
-    $outPtr = [IntPtr]::Zero
-    $outLen = [UIntPtr]::Zero
-    $rc = $native::azrs_op_begin($bytes, [UIntPtr]::new([uint64]$bytes.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$handle, [ref]$outPtr, [ref]$outLen)
-    $json = Read-AzRsBuffer -Pointer $outPtr -Length $outLen
-    if ($rc -ne 0) { Submit-AzRsError -Json $json -ReturnCode $rc -Cmdlet $Cmdlet; return }
-
+    # -Op, -Arguments (a hashtable), -Cmdlet (the calling cmdlet: its streams, its errors);
+    # -OnPrompt answers prompt events: gets the prompt's request object, returns the answer value.
+    param([string]$Op, $Arguments, [System.Management.Automation.PSCmdlet]$Cmdlet, [scriptblock]$OnPrompt)
+    $begun = Invoke-AzRsNative -Request (ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments -Begin) -Cmdlet $Cmdlet
+    $handle = [string]$begun.handle
+    $poll = [System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.poll","args":{"handle":' + $handle + ',"waitMs":100}}')
     $finished = $false
     try {
         while (-not $finished) {
-            $outPtr = [IntPtr]::Zero
-            $outLen = [UIntPtr]::Zero
-            $rc = $native::azrs_op_poll($handle, 100, [ref]$outPtr, [ref]$outLen)
-            $json = Read-AzRsBuffer -Pointer $outPtr -Length $outLen
-            if ($rc -ne 0) { $finished = $true; Submit-AzRsError -Json $json -ReturnCode $rc -Cmdlet $Cmdlet; return }
+            $json = Invoke-AzRsNative -Request $poll -NoEnvironment -Raw -Cmdlet $Cmdlet
             if ($json -eq '[]') { continue }
             foreach ($event in @(ConvertFrom-AzRsJson $json)) {
                 switch ($event.type) {
@@ -42,20 +32,8 @@ function Invoke-AzRsOperation {
                         $message.Message = $event.message
                         $Cmdlet.WriteInformation($message, [string[]]@('PSHOST'))
                     }
-                    'progress' {
-                        $record = [System.Management.Automation.ProgressRecord]::new(1, $event.activity, $event.status)
-                        $record.PercentComplete = [Math]::Min(100, [Math]::Max(0, [int]$event.percent))
-                        if ($event.completed) { $record.RecordType = [System.Management.Automation.ProgressRecordType]::Completed }
-                        $Cmdlet.WriteProgress($record)
-                    }
-                    'prompt' {
-                        if ($null -eq $OnPrompt) { $answer = $null } else { $answer = & $OnPrompt $event.request }
-                        $reply = [System.Text.Encoding]::UTF8.GetBytes((ConvertTo-AzRsJson @{ id = $event.id; answer = $answer }))
-                        $outPtr = [IntPtr]::Zero
-                        $outLen = [UIntPtr]::Zero
-                        $rc = $native::azrs_op_respond($handle, $reply, [UIntPtr]::new([uint64]$reply.Length), [ref]$outPtr, [ref]$outLen)
-                        $null = Read-AzRsBuffer -Pointer $outPtr -Length $outLen
-                    }
+                    'progress' { Write-AzRsOperationProgress $Cmdlet $event }
+                    'prompt' { Send-AzRsPromptAnswer $handle $event $OnPrompt }
                     'result' { $finished = $true; $event.value }
                     'error' { $finished = $true; Submit-AzRsError -Json (ConvertTo-AzRsJson $event.error) -ReturnCode 1 -Cmdlet $Cmdlet }
                 }
@@ -63,8 +41,23 @@ function Invoke-AzRsOperation {
         }
     }
     finally {
-        # Ctrl+C or an exception in a handler: stop the engine task before letting go of it.
-        if (-not $finished) { $null = $native::azrs_op_cancel($handle) }
-        $native::azrs_op_free($handle)
+        # Freeing a running operation cancels it first (Ctrl+C, or an exception in a handler).
+        $null = Invoke-AzRsNative -Request ([System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.free","args":{"handle":' + $handle + '}}')) -NoEnvironment -Raw
     }
+}
+
+function Write-AzRsOperationProgress {
+    param($Cmdlet, $Progress)
+    $record = [System.Management.Automation.ProgressRecord]::new(1, $Progress.activity, $Progress.status)
+    $record.PercentComplete = [Math]::Min(100, [Math]::Max(0, [int]$Progress.percent))
+    if ($Progress.completed) { $record.RecordType = [System.Management.Automation.ProgressRecordType]::Completed }
+    $Cmdlet.WriteProgress($record)
+}
+
+function Send-AzRsPromptAnswer {
+    param([string]$Handle, $Prompt, [scriptblock]$OnPrompt)
+    $answer = $null
+    if ($null -ne $OnPrompt) { $answer = & $OnPrompt $Prompt.request }
+    $reply = @{ handle = [uint64]$Handle; id = $Prompt.id; answer = $answer }
+    $null = Invoke-AzRsNative -Op 'operation.respond' -Arguments $reply -NoEnvironment -Raw
 }

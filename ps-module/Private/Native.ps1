@@ -55,16 +55,10 @@ function Initialize-AzRsNative {
     $bytes = [byte[]]
     $ptr = [IntPtr]
     $size = [UIntPtr]
-    $u64 = [UInt64]
     $outPtr = [IntPtr].MakeByRefType()
     $outSize = [UIntPtr].MakeByRefType()
     $signatures = [ordered]@{
         azrs_call         = @([int], @($bytes, $size, $bytes, $size, $outPtr, $outSize))
-        azrs_op_begin     = @([int], @($bytes, $size, $bytes, $size, [UInt64].MakeByRefType(), $outPtr, $outSize))
-        azrs_op_poll      = @([int], @($u64, [UInt32], $outPtr, $outSize))
-        azrs_op_respond   = @([int], @($u64, $bytes, $size, $outPtr, $outSize))
-        azrs_op_cancel    = @([int], @($u64))
-        azrs_op_free      = @([void], @($u64))
         azrs_buffer_free  = @([void], @($ptr, $size))
         azrs_abi_version  = @([UInt32], [type[]]@())
     }
@@ -97,21 +91,6 @@ function Initialize-AzRsNativeFor {
     }
 }
 
-function Read-AzRsBuffer {
-    # Copies a library-owned UTF-8 buffer into a string and gives the buffer back.
-    param([IntPtr]$Pointer, [UIntPtr]$Length)
-    if ($Pointer -eq [IntPtr]::Zero) { return '' }
-    try {
-        $count = [int]$Length.ToUInt64()
-        $bytes = [byte[]]::new($count)
-        [System.Runtime.InteropServices.Marshal]::Copy($Pointer, $bytes, 0, $count)
-        return [System.Text.Encoding]::UTF8.GetString($bytes)
-    }
-    finally {
-        $script:AzRsNative::azrs_buffer_free($Pointer, $Length)
-    }
-}
-
 function Get-AzRsEnvironmentBlock {
     <#
     The environment as PowerShell sees it now ($env: changes on Unix never reach the native
@@ -135,16 +114,40 @@ function Get-AzRsEnvironmentBlock {
 }
 
 function ConvertTo-AzRsRequest {
-    # Request JSON as bytes: {"op":..., "args":...}. The environment travels beside it.
-    param([string]$Op, $Arguments)
-    # Most requests have no arguments: skip a function call (each costs tens of microseconds).
-    if ($null -eq $Arguments -or ($Arguments -is [System.Collections.IDictionary] -and $Arguments.Count -eq 0)) {
-        return , [System.Text.Encoding]::UTF8.GetBytes('{"op":"' + $Op + '","args":{}}')
-    }
+    # Request JSON as bytes: {"op":..., "args":...}. The environment travels beside it. -Begin
+    # wraps the request as the argument of operation.begin (see Invoke-AzRsOperation).
+    param([string]$Op, $Arguments, [switch]$Begin)
+    $empty = $null -eq $Arguments -or ($Arguments -is [System.Collections.IDictionary] -and $Arguments.Count -eq 0)
+    # Most requests have no arguments: skip the builder (each call costs tens of microseconds).
+    if ($empty -and -not $Begin) { return , [System.Text.Encoding]::UTF8.GetBytes('{"op":"' + $Op + '","args":{}}') }
     $sb = [System.Text.StringBuilder]::new(256)
+    if ($Begin) { $null = $sb.Append('{"op":"operation.begin","args":') }
     $null = $sb.Append('{"op":"').Append($Op).Append('","args":')
-    Add-AzRsJsonValue -Builder $sb -Value $Arguments
-    return , [System.Text.Encoding]::UTF8.GetBytes($sb.Append('}').ToString())
+    if ($empty) { $null = $sb.Append('{}') }
+    elseif ($Arguments -is [System.Collections.IDictionary]) {
+        # Flat arguments inline, the rest through the general writer: this function is compiled
+        # by the first quick command, the writer only on its own first call (~10 ms).
+        $null = $sb.Append('{')
+        $first = $true
+        foreach ($key in $Arguments.get_Keys()) {  # get_Keys(): an entry named "keys" would shadow .Keys
+            if (-not $first) { $null = $sb.Append(',') }
+            $first = $false
+            $item = $Arguments[$key]
+            $name = [string]$key
+            if ($name.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($name).Append('":') }
+            else { Add-AzRsJsonString -Builder $sb -Text $name; $null = $sb.Append(':') }
+            if ($item -is [string] -and $item.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($item).Append('"') }
+            elseif ($null -eq $item) { $null = $sb.Append('null') }
+            elseif ($item -is [bool]) { if ($item) { $null = $sb.Append('true') } else { $null = $sb.Append('false') } }
+            elseif ($item -is [int]) { $null = $sb.Append($item.ToString([System.Globalization.CultureInfo]::InvariantCulture)) }
+            else { Add-AzRsJsonValue -Builder $sb -Value $item }
+        }
+        $null = $sb.Append('}')
+    }
+    else { Add-AzRsJsonValue -Builder $sb -Value $Arguments }
+    $null = $sb.Append('}')
+    if ($Begin) { $null = $sb.Append('}') }
+    return , [System.Text.Encoding]::UTF8.GetBytes($sb.ToString())
 }
 
 function New-AzRsErrorRecord {
@@ -193,7 +196,7 @@ function Invoke-AzRsNative {
     $outPtr = [IntPtr]::Zero
     $outLen = [UIntPtr]::Zero
     $rc = $script:AzRsNative::azrs_call($Request, [UIntPtr]::new([uint64]$Request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$outPtr, [ref]$outLen)
-    # Read-AzRsBuffer, inlined: this is the hot path of every quick cmdlet.
+    # The library-owned buffer, copied and given back.
     $json = ''
     if ($outPtr -ne [IntPtr]::Zero) {
         try {

@@ -13,6 +13,7 @@ mod context;
 mod cache;
 mod diag;
 mod engine;
+mod operation;
 pub(crate) mod environment;
 
 /// Quick operations: one request, one result.
@@ -26,6 +27,7 @@ pub fn call(req: &Request) -> AzResult<Value> {
         "config" => config::call(req),
         "context" | "autosave" => context::call(req),
         "environment" => environment::call(req),
+        "operation" => operation::call(req),
         _ => Err(unknown(req)),
     }
 }
