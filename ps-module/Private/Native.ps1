@@ -124,26 +124,7 @@ function ConvertTo-AzRsRequest {
     if ($Begin) { $null = $sb.Append('{"op":"operation.begin","args":') }
     $null = $sb.Append('{"op":"').Append($Op).Append('","args":')
     if ($empty) { $null = $sb.Append('{}') }
-    elseif ($Arguments -is [System.Collections.IDictionary]) {
-        # Flat arguments inline, the rest through the general writer: this function is compiled
-        # by the first quick command, the writer only on its own first call (~10 ms).
-        $null = $sb.Append('{')
-        $first = $true
-        foreach ($key in $Arguments.get_Keys()) {  # get_Keys(): an entry named "keys" would shadow .Keys
-            if (-not $first) { $null = $sb.Append(',') }
-            $first = $false
-            $item = $Arguments[$key]
-            $name = [string]$key
-            if ($name.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($name).Append('":') }
-            else { Add-AzRsJsonString -Builder $sb -Text $name; $null = $sb.Append(':') }
-            if ($item -is [string] -and $item.IndexOfAny($script:AzRsJsonSpecial) -lt 0) { $null = $sb.Append('"').Append($item).Append('"') }
-            elseif ($null -eq $item) { $null = $sb.Append('null') }
-            elseif ($item -is [bool]) { if ($item) { $null = $sb.Append('true') } else { $null = $sb.Append('false') } }
-            elseif ($item -is [int]) { $null = $sb.Append($item.ToString([System.Globalization.CultureInfo]::InvariantCulture)) }
-            else { Add-AzRsJsonValue -Builder $sb -Value $item }
-        }
-        $null = $sb.Append('}')
-    }
+    elseif ($Arguments -is [System.Collections.IDictionary]) { Add-AzRsJsonObject -Builder $sb -Dictionary $Arguments }
     else { Add-AzRsJsonValue -Builder $sb -Value $Arguments }
     $null = $sb.Append('}')
     if ($Begin) { $null = $sb.Append('}') }
