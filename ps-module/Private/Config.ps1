@@ -21,8 +21,8 @@ function ConvertTo-AzRsPSConfig {
             DefaultValue = $item.defaultValue
         }
         # The type names Az's docs and source use, so views and scripts that check either still match.
-        $config.PSObject.TypeNames.Insert(1, 'Microsoft.Azure.Commands.Profile.Models.PSConfig')
-        $config.PSObject.TypeNames.Insert(2, 'Microsoft.Azure.Commands.Common.Authentication.Config.PSConfig')
+        $config.pstypenames.Insert(1, 'Microsoft.Azure.Commands.Profile.Models.PSConfig')
+        $config.pstypenames.Insert(2, 'Microsoft.Azure.Commands.Common.Authentication.Config.PSConfig')
         $config
     }
 }

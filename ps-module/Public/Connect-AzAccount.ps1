@@ -106,23 +106,29 @@ function Connect-AzAccount {
             if (-not $PSCmdlet.ShouldContinue("Are you sure you want to replace existing context '$ContextName'?", "Overwrite existing context '$ContextName'")) { return }
         }
 
-        $arguments = @{ method = $method; maxContextPopulation = $MaxContextPopulation }
-        foreach ($name in 'Environment', 'Tenant', 'Subscription', 'AccountId', 'ApplicationId', 'CertificateThumbprint',
-            'FederatedToken', 'AccessToken', 'GraphAccessToken', 'MicrosoftGraphAccessToken', 'KeyVaultAccessToken', 'AuthScope', 'ContextName', 'Scope', 'ClaimsChallenge') {
-            if ($PSBoundParameters.ContainsKey($name)) { $arguments[$name.Substring(0, 1).ToLowerInvariant() + $name.Substring(1)] = [string]$PSBoundParameters[$name] }
+        # The engine's argument names are the parameter names in camelCase, and the bound-parameter
+        # dictionary ignores case, so the names serve as both. Index syntax throughout: every
+        # $arguments[...] = shares one compiled rule, while each .name = compiles its own on a
+        # first sign-in.
+        $arguments = @{ method = $method }
+        $bound = $PSBoundParameters
+        if ($bound.ContainsKey('maxContextPopulation')) { $arguments['maxContextPopulation'] = $MaxContextPopulation }  # else the engine's 25, Az's default
+        foreach ($name in 'environment', 'tenant', 'subscription', 'accountId', 'applicationId', 'certificateThumbprint',
+            'federatedToken', 'accessToken', 'graphAccessToken', 'microsoftGraphAccessToken', 'keyVaultAccessToken', 'authScope', 'contextName', 'scope', 'claimsChallenge') {
+            if ($bound.ContainsKey($name)) { $arguments[$name] = [string]$bound[$name] }
         }
-        if ($CertificatePath) { $arguments.certificatePath = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($CertificatePath) }
-        if ($CertificatePassword) { $arguments.certificatePassword = [System.Net.NetworkCredential]::new('', $CertificatePassword).Password }
-        if ($Credential) {
-            $plain = $Credential.GetNetworkCredential()
-            if ($method -eq 'servicePrincipalSecret') { $arguments.applicationId = $Credential.UserName; $arguments.secret = $plain.Password }
-            else { $arguments.username = $Credential.UserName; $arguments.password = $plain.Password }
+        if ($CertificatePath) { $arguments['certificatePath'] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($CertificatePath) }
+        if ($null -ne $CertificatePassword) { $arguments['certificatePassword'] = [System.Net.NetworkCredential]::new('', $CertificatePassword).Password }
+        if ($null -ne $Credential) {  # not if ($Credential): a PSCredential's truth value is one more rule to compile
+            $secret = [System.Net.NetworkCredential]::new('', $Credential.Password).Password
+            if ($method -eq 'servicePrincipalSecret') { $arguments['applicationId'] = $Credential.UserName; $arguments['secret'] = $secret }
+            else { $arguments['username'] = $Credential.UserName; $arguments['password'] = $secret }
         }
-        if ($SendCertificateChain) { $arguments.sendCertificateChain = $true }
-        if ($SkipValidation) { $arguments.skipValidation = $true }
-        if ($SkipContextPopulation) { $arguments.skipContextPopulation = $true }
-        if ($Force) { $arguments.force = $true }
-        $arguments.interactive = ($script:AzRsInteractive -ne 'false')
+        if ($SendCertificateChain) { $arguments['sendCertificateChain'] = $true }
+        if ($SkipValidation) { $arguments['skipValidation'] = $true }
+        if ($SkipContextPopulation) { $arguments['skipContextPopulation'] = $true }
+        if ($Force) { $arguments['force'] = $true }
+        $arguments['interactive'] = ($script:AzRsInteractive -ne 'false')
 
         # Invoked from the operation loop inside this module, so module functions resolve.
         $onPrompt = { param($request) Invoke-AzRsLazy 'SignIn' 'Invoke-AzRsSignInPrompt' @{ Request = $request; HostObject = $Host } }

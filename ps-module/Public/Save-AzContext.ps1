@@ -32,7 +32,7 @@ function Save-AzContext {
             if (-not $PSCmdlet.ShouldContinue("Overwrite existing file at '$full'?", 'Save context')) { return }
         }
         $arguments = @{ path = $full }
-        if ($null -ne $Profile -and $Profile.PSObject.TypeNames -contains $script:AzRsTypeContext) { $arguments.name = [string]$Profile.Name }
+        if ($null -ne $Profile -and $Profile.pstypenames -contains $script:AzRsTypeContext) { $arguments.name = [string]$Profile.Name }
         $result = Invoke-AzRsNative -Op 'context.save' -Arguments $arguments -Cmdlet $PSCmdlet
         ConvertTo-AzRsProfileObject $result
     }
