@@ -13,11 +13,13 @@ function Invoke-AzRsOperation {
     # -Op, -Arguments (a hashtable), -Cmdlet (the calling cmdlet: its streams, its errors);
     # -OnPrompt answers prompt events: gets the prompt's request object, returns the answer value.
     param([string]$Op, $Arguments, [System.Management.Automation.PSCmdlet]$Cmdlet, [scriptblock]$OnPrompt)
-    $begun = Invoke-AzRsNative -Request (ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments -Begin) -Cmdlet $Cmdlet
-    $handle = [string]$begun.handle
-    $poll = [System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.poll","args":{"handle":' + $handle + ',"waitMs":100}}')
+    # Begin inside the try: a Ctrl+C that lands just after it still frees (cancels) the operation.
+    $handle = $null
     $finished = $false
     try {
+        $begun = Invoke-AzRsNative -Request (ConvertTo-AzRsRequest -Op $Op -Arguments $Arguments -Begin) -Cmdlet $Cmdlet
+        $handle = [string]$begun.handle
+        $poll = [System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.poll","args":{"handle":' + $handle + ',"waitMs":100}}')
         while (-not $finished) {
             $json = Invoke-AzRsNative -Request $poll -NoEnvironment -Raw -Cmdlet $Cmdlet
             if ($json -eq '[]') { continue }
@@ -42,7 +44,7 @@ function Invoke-AzRsOperation {
     }
     finally {
         # Freeing a running operation cancels it first (Ctrl+C, or an exception in a handler).
-        $null = Invoke-AzRsNative -Request ([System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.free","args":{"handle":' + $handle + '}}')) -NoEnvironment -Raw
+        if ($null -ne $handle) { $null = Invoke-AzRsNative -Request ([System.Text.Encoding]::UTF8.GetBytes('{"op":"operation.free","args":{"handle":' + $handle + '}}')) -NoEnvironment -Raw }
     }
 }
 
