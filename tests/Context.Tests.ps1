@@ -53,6 +53,20 @@ Describe 'Az-written files load' {
         (Get-AzContext -Name $script:Dev).Subscription.Name | Should -Be 'Contoso Dev'
     }
 
+    It 'turns into the strings Az''s objects do ("$($ctx.Account)" is the account id)' {
+        $null = New-TestHome -Fixture 'modern-user.json'
+        $c = Get-AzContext
+        "$($c.Account)" | Should -Be 'alice@contoso.com'
+        "$($c.Subscription)" | Should -Be $script:S1
+        "$($c.Tenant)" | Should -Be $script:T
+        "$($c.Environment)" | Should -Be 'AzureCloud'
+        "$c" | Should -Be 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext'
+        "Signed in as $((Get-AzContext -ListAvailable)[1].Account) to $((Get-AzContext -ListAvailable)[1].Subscription)" | Should -Be "Signed in as alice@contoso.com to $script:S2"
+        "$(Get-AzEnvironment -Name AzureChinaCloud)" | Should -Be 'AzureChinaCloud'
+        # Only the string form changes: properties and JSON stay as they were.
+        $c.Account | ConvertTo-Json -Compress | Should -Match '^\{"Id":"alice@contoso.com",'
+    }
+
     It 'reads <fixture>' -ForEach @(
         @{ fixture = 'legacy.json'; name = 'Contoso Test Subscription (00000000-0000-0000-0000-000000000000) - 3c0ff8a7-e8bb-40e8-ae66-271343379af6 - me@contoso.com'; account = 'me@contoso.com'; env = 'testCloud' }
         @{ fixture = 'msi-sp.json'; name = "Contoso Prod (11111111-1111-1111-1111-111111111111) - 72f988bf-0000-0000-0000-000000000000 - 33333333-3333-3333-3333-333333333333"; account = '33333333-3333-3333-3333-333333333333'; env = 'AzureCloud' }

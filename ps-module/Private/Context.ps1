@@ -17,9 +17,19 @@ function Add-AzRsTypeName {
     if ($null -ne $InputObject) { $InputObject.pstypenames.Insert(0, $TypeName) }
 }
 
+# Az's string forms, so "$($ctx.Account)" reads as it does with Az: an account, tenant or
+# subscription is its Id, an environment its Name, a context its type name (PSAzureContext has no
+# ToString of its own). Unbound (made from text), so they run in whichever runspace asks, and
+# added per object: a types file in the manifest cost the import ~7 ms.
+$script:AzRsPSObjectMethods = [psobject].GetProperty('Methods')
+$script:AzRsNameString = [scriptblock]::Create('$this.Name')
+$script:AzRsIdString = [scriptblock]::Create('$this.Id')
+
 function ConvertTo-AzRsEnvironmentObject {
     param($Environment)
-    Add-AzRsTypeName $Environment $script:AzRsTypeEnvironment
+    if ($null -eq $Environment) { return }
+    $Environment.pstypenames.Insert(0, $script:AzRsTypeEnvironment)
+    $script:AzRsPSObjectMethods.GetValue($Environment).Add([psscriptmethod]::new('ToString', $script:AzRsNameString))
     $Environment
 }
 
@@ -34,8 +44,15 @@ $script:AzRsTypeContexts = [scriptblock]::Create({
     if ($null -eq $Result) { return }
     $envs = $Result.environments
     $typed = @{}
+    # Az's string forms (see $script:AzRsNameString, which this unbound block cannot see).
+    $methods = [psobject].GetProperty('Methods')
+    $contextString = [scriptblock]::Create("'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext'")
+    $idString = [scriptblock]::Create('$this.Id')
+    $nameString = [scriptblock]::Create('$this.Name')
     foreach ($c in $Result.contexts) {
         $c.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext')
+        $methods.GetValue($c).Add([psscriptmethod]::new('ToString', $contextString))
+        foreach ($part in $c.Account, $c.Subscription, $c.Tenant) { if ($null -ne $part) { $methods.GetValue($part).Add([psscriptmethod]::new('ToString', $idString)) } }
         if ($null -ne $c.Account) { $c.Account.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount') }
         if ($null -ne $c.Subscription) { $c.Subscription.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription') }
         if ($null -ne $c.Tenant) { $c.Tenant.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant') }
@@ -44,7 +61,11 @@ $script:AzRsTypeContexts = [scriptblock]::Create({
             $e = $typed[$name]
             if ($null -eq $e -and $null -ne $envs) {
                 $e = $envs.$name
-                if ($null -ne $e) { $e.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment'); $typed[$name] = $e }
+                if ($null -ne $e) {
+                    $e.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment')
+                    $methods.GetValue($e).Add([psscriptmethod]::new('ToString', $nameString))
+                    $typed[$name] = $e
+                }
             }
             $c.Environment = $e
         }

@@ -33,6 +33,10 @@ function Disconnect-AzAccount {
         if ($arguments.username) { $what = $arguments.username } elseif ($arguments.applicationId) { $what = $arguments.applicationId } elseif ($ContextName) { $what = $ContextName }
         if (-not $PSCmdlet.ShouldProcess($what, 'Sign out and remove contexts, tokens and stored secrets')) { return }
         $account = Invoke-AzRsNative -Op 'auth.disconnect' -Arguments $arguments -Cmdlet $PSCmdlet
-        if ($null -ne $account) { Add-AzRsTypeName $account $script:AzRsTypeAccount; $account }
+        if ($null -ne $account) {
+            Add-AzRsTypeName $account $script:AzRsTypeAccount
+            $script:AzRsPSObjectMethods.GetValue($account).Add([psscriptmethod]::new('ToString', $script:AzRsIdString))
+            $account
+        }
     }
 }
