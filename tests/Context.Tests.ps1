@@ -65,6 +65,10 @@ Describe 'Az-written files load' {
         "$(Get-AzEnvironment -Name AzureChinaCloud)" | Should -Be 'AzureChinaCloud'
         # Only the string form changes: properties and JSON stay as they were.
         $c.Account | ConvertTo-Json -Compress | Should -Match '^\{"Id":"alice@contoso.com",'
+        # ...and a context's parts bind to string parameters as their ids, as with Az.
+        $dev = Get-AzContext -Name $script:Dev
+        (Set-AzContext -Subscription $dev.Subscription -Tenant $dev.Tenant).Subscription.Name | Should -Be 'Contoso Dev'
+        (Get-AzContext).Subscription.Id | Should -Be $script:S2
     }
 
     It 'reads <fixture>' -ForEach @(
