@@ -19,17 +19,22 @@ function Add-AzRsTypeName {
 
 # Az's string forms, so "$($ctx.Account)" reads as it does with Az: an account, tenant or
 # subscription is its Id, an environment its Name, a context its type name (PSAzureContext has no
-# ToString of its own). Unbound (made from text), so they run in whichever runspace asks, and
-# added per object: a types file in the manifest cost the import ~7 ms.
-$script:AzRsPSObjectMethods = [psobject].GetProperty('Methods')
-$script:AzRsNameString = [scriptblock]::Create('$this.Name')
-$script:AzRsIdString = [scriptblock]::Create('$this.Id')
+# ToString of its own). Added per object as ToString script methods (a types file in the manifest
+# cost the import ~7 ms), through PSObject.Methods read by reflection (see Add-AzRsTypeName).
+# Unbound (made from text), so they run in whichever runspace asks; $script:AzRsTypeContexts
+# gets them as an argument.
+$script:AzRsStringForms = @{
+    Methods = [psobject].GetProperty('Methods')
+    Id      = [scriptblock]::Create('$this.Id')
+    Name    = [scriptblock]::Create('$this.Name')
+    Context = [scriptblock]::Create("'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext'")
+}
 
 function ConvertTo-AzRsEnvironmentObject {
     param($Environment)
     if ($null -eq $Environment) { return }
     $Environment.pstypenames.Insert(0, $script:AzRsTypeEnvironment)
-    $script:AzRsPSObjectMethods.GetValue($Environment).Add([psscriptmethod]::new('ToString', $script:AzRsNameString))
+    $script:AzRsStringForms.Methods.GetValue($Environment).Add([psscriptmethod]::new('ToString', $script:AzRsStringForms.Name))
     $Environment
 }
 
@@ -40,22 +45,17 @@ function ConvertTo-AzRsEnvironmentObject {
 # milliseconds the first time. Unbound (made from text, literal type names) so that
 # PSAzureProfile.Context can run it from any runspace, even after the one that signed in is gone.
 $script:AzRsTypeContexts = [scriptblock]::Create({
-    param($Result)
+    param($Result, $StringForms)  # $StringForms: $script:AzRsStringForms, which this unbound block cannot see
     if ($null -eq $Result) { return }
     $envs = $Result.environments
     $typed = @{}
-    # Az's string forms (see $script:AzRsNameString, which this unbound block cannot see).
-    $methods = [psobject].GetProperty('Methods')
-    $contextString = [scriptblock]::Create("'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext'")
-    $idString = [scriptblock]::Create('$this.Id')
-    $nameString = [scriptblock]::Create('$this.Name')
+    $methods = $StringForms.Methods; $idString = $StringForms.Id
     foreach ($c in $Result.contexts) {
         $c.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.Core.PSAzureContext')
-        $methods.GetValue($c).Add([psscriptmethod]::new('ToString', $contextString))
-        foreach ($part in $c.Account, $c.Subscription, $c.Tenant) { if ($null -ne $part) { $methods.GetValue($part).Add([psscriptmethod]::new('ToString', $idString)) } }
-        if ($null -ne $c.Account) { $c.Account.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount') }
-        if ($null -ne $c.Subscription) { $c.Subscription.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription') }
-        if ($null -ne $c.Tenant) { $c.Tenant.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant') }
+        $methods.GetValue($c).Add([psscriptmethod]::new('ToString', $StringForms.Context))
+        if ($null -ne $c.Account) { $c.Account.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureRmAccount'); $methods.GetValue($c.Account).Add([psscriptmethod]::new('ToString', $idString)) }
+        if ($null -ne $c.Subscription) { $c.Subscription.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription'); $methods.GetValue($c.Subscription).Add([psscriptmethod]::new('ToString', $idString)) }
+        if ($null -ne $c.Tenant) { $c.Tenant.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureTenant'); $methods.GetValue($c.Tenant).Add([psscriptmethod]::new('ToString', $idString)) }
         if ($null -ne $c.Environment) {
             $name = [string]$c.Environment
             $e = $typed[$name]
@@ -63,7 +63,7 @@ $script:AzRsTypeContexts = [scriptblock]::Create({
                 $e = $envs.$name
                 if ($null -ne $e) {
                     $e.pstypenames.Insert(0, 'Microsoft.Azure.Commands.Profile.Models.PSAzureEnvironment')
-                    $methods.GetValue($e).Add([psscriptmethod]::new('ToString', $nameString))
+                    $methods.GetValue($e).Add([psscriptmethod]::new('ToString', $StringForms.Name))
                     $typed[$name] = $e
                 }
             }
@@ -75,7 +75,7 @@ $script:AzRsTypeContexts = [scriptblock]::Create({
 
 function ConvertTo-AzRsContextObject {
     param($Result)
-    & $script:AzRsTypeContexts $Result
+    & $script:AzRsTypeContexts $Result $script:AzRsStringForms
 }
 
 # PSAzureProfile.Environments (every environment, as Az's IDictionary), read from the engine the
@@ -109,7 +109,7 @@ $script:AzRsProfileContext = [scriptblock]::Create({
     $entry = $null
     if (-not [AppDomain]::CurrentDomain.GetData('AzRs.ProfileResults').TryGetValue($this, [ref]$entry)) { return $null }
     if ($null -ne $entry.Result) {
-        foreach ($c in & $entry.Type $entry.Result) { if ($null -eq $entry.Context) { $entry.Context = $c } }
+        foreach ($c in & $entry.Type $entry.Result $entry.StringForms) { if ($null -eq $entry.Context) { $entry.Context = $c } }
         $entry.Result = $null
     }
     $entry.Context
@@ -122,7 +122,7 @@ $script:AzRsPSObjectProperties = [psobject].GetProperty('Properties')
 function ConvertTo-AzRsProfileObject {
     param($Result)
     $profileObject = [pscustomobject]@{ PSTypeName = $script:AzRsTypeProfile }
-    $script:AzRsProfileResults.Add($profileObject, @{ Result = $Result; Context = $null; Type = $script:AzRsTypeContexts })
+    $script:AzRsProfileResults.Add($profileObject, @{ Result = $Result; Context = $null; Type = $script:AzRsTypeContexts; StringForms = $script:AzRsStringForms })
     $properties = $script:AzRsPSObjectProperties.GetValue($profileObject)
     $properties.Add([psscriptproperty]::new('Context', $script:AzRsProfileContext))
     $properties.Add([psscriptproperty]::new('Environments', $script:AzRsProfileEnvironments))

@@ -35,7 +35,7 @@ function Disconnect-AzAccount {
         $account = Invoke-AzRsNative -Op 'auth.disconnect' -Arguments $arguments -Cmdlet $PSCmdlet
         if ($null -ne $account) {
             Add-AzRsTypeName $account $script:AzRsTypeAccount
-            $script:AzRsPSObjectMethods.GetValue($account).Add([psscriptmethod]::new('ToString', $script:AzRsIdString))
+            $script:AzRsStringForms.Methods.GetValue($account).Add([psscriptmethod]::new('ToString', $script:AzRsStringForms.Id))
             $account
         }
     }
