@@ -37,51 +37,92 @@ function New-FloorModule {
             $exports = "@('Get-FloorAccessToken')"
             # On purpose a copy of what Get-AzAccessToken does on this path (environment block,
             # call, token object), standing alone: a floor must not use the module it is read against.
-            $library = (Get-ChildItem (Join-Path $Root 'ps-module/bin') -Recurse -File | Where-Object { $_.Name -in 'libazrs.so', 'azrs.dll', 'libazrs.dylib' } | Select-Object -First 1).FullName
-            $body = @'
-function Get-FloorAccessToken {
-    [CmdletBinding()]
-    param([string]$ResourceUrl)
-    if ($null -eq $script:Native) {
-        $name = [System.Reflection.AssemblyName]::new('Floor.' + [guid]::NewGuid().ToString('N'))
-        $assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, [System.Reflection.Emit.AssemblyBuilderAccess]::Run)
-        $type = $assembly.DefineDynamicModule($name.Name).DefineType('Floor.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
-        $attributes = [System.Reflection.MethodAttributes]'Public, Static, PinvokeImpl, HideBySig'
-        $call = $type.DefinePInvokeMethod('azrs_call', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [int], [type[]]@([byte[]], [UIntPtr], [byte[]], [UIntPtr], [IntPtr].MakeByRefType(), [UIntPtr].MakeByRefType()), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
-        $call.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
-        $free = $type.DefinePInvokeMethod('azrs_buffer_free', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [void], [type[]]@([IntPtr], [UIntPtr]), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
-        $free.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
-        $script:Native = $type.CreateType()
-    }
-    $request = [System.Text.Encoding]::UTF8.GetBytes('{"op":"auth.token","args":{"compact":true}}')
-    $vars = [Environment]::GetEnvironmentVariables()
-    $vars['AzRs:UserProfile'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify)
-    $vars['AzRs:LocalApplicationData'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
-    $names = [string[]]::new($vars.Count); $vars.Keys.CopyTo($names, 0)
-    $values = [string[]]::new($vars.Count); $vars.Values.CopyTo($values, 0)
-    $environ = [System.Text.Encoding]::UTF8.GetBytes([string]::Join("`0", $names) + "`0`0" + [string]::Join("`0", $values))
-    $pointer = [IntPtr]::Zero; $length = [UIntPtr]::Zero
-    $rc = $script:Native::azrs_call($request, [UIntPtr]::new([uint64]$request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$pointer, [ref]$length)
-    $buffer = [byte[]]::new([int]$length.ToUInt64())
-    [System.Runtime.InteropServices.Marshal]::Copy($pointer, $buffer, 0, $buffer.Length)
-    $script:Native::azrs_buffer_free($pointer, $length)
-    $raw = [System.Text.Encoding]::UTF8.GetString($buffer)
-    if ($rc -ne 0) { throw "engine error: $raw" }
-    $parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
-    [pscustomobject]@{
-        PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
-        Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
-        ExpiresOn  = [DateTimeOffset]::FromUnixTimeSeconds([long]$parts[1])
-        TenantId   = $parts[2]
-        UserId     = $parts[3]
-        Type       = 'Bearer'
-    }
-}
-'@.Replace('LIBRARY', $library.Replace("'", "''"))
+            $step = Get-FloorTokenStep -Library (Get-FloorLibraryPath -Root $Root)
+            $body = @(
+                'function Get-FloorAccessToken {'
+                '[CmdletBinding()]'
+                'param([string]$ResourceUrl)'
+                'if ($null -eq $script:Native) {'
+                $step['Dynamic assembly, module, type']
+                $step['Two P/Invoke declarations']
+                '$script:Native = $native'
+                '}'
+                '$native = $script:Native'
+                $step['Request and environment block']
+                $step['Engine call (P/Invoke)']
+                $step['Copy and free the reply']
+                'if ($rc -ne 0) { throw "engine error: $raw" }'
+                $step['Token object (SecureString, DateTimeOffset)']
+                '$token'
+                '}'
+            ) -join "`n"
         }
     }
     [System.IO.File]::WriteAllText((Join-Path $dir 'Floor.psm1'), $body + "`n")
     $psd1 = Join-Path $dir 'Floor.psd1'
     [System.IO.File]::WriteAllText($psd1, "@{ RootModule = 'Floor.psm1'; ModuleVersion = '1.0.0'; FormatsToProcess = $formats; FunctionsToExport = $exports; CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }`n")
     return $psd1
+}
+
+function Get-FloorLibraryPath {
+    # The engine library staged under the repository's module folder (./build.ps1).
+    param([Parameter(Mandatory)][string]$Root)
+    $library = (Get-ChildItem (Join-Path $Root 'ps-module/bin') -Recurse -File | Where-Object { $_.Name -in 'libazrs.so', 'azrs.dll', 'libazrs.dylib' } | Select-Object -First 1).FullName
+    if (-not $library) { throw "No engine library under $Root/ps-module/bin: run ./build.ps1 first." }
+    $library
+}
+
+function Get-FloorTokenStep {
+    # The token floor's statements, step by step (name -> code), for the floor module above and
+    # for first-use.bench.ps1, which times each step's first use. Each step leaves what the next
+    # one reads: $type, $native, $request and $environ, $rc with $pointer and $length, $raw, $token.
+    param([Parameter(Mandatory)][string]$Library)
+    $steps = [ordered]@{
+        'Dynamic assembly, module, type' = @'
+$name = [System.Reflection.AssemblyName]::new('Floor.' + [guid]::NewGuid().ToString('N'))
+$assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, [System.Reflection.Emit.AssemblyBuilderAccess]::Run)
+$type = $assembly.DefineDynamicModule($name.Name).DefineType('Floor.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
+'@
+        'Two P/Invoke declarations' = @'
+$attributes = [System.Reflection.MethodAttributes]'Public, Static, PinvokeImpl, HideBySig'
+$call = $type.DefinePInvokeMethod('azrs_call', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [int], [type[]]@([byte[]], [UIntPtr], [byte[]], [UIntPtr], [IntPtr].MakeByRefType(), [UIntPtr].MakeByRefType()), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
+$call.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
+$free = $type.DefinePInvokeMethod('azrs_buffer_free', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [void], [type[]]@([IntPtr], [UIntPtr]), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
+$free.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
+$native = $type.CreateType()
+'@
+        'Request and environment block' = @'
+$request = [System.Text.Encoding]::UTF8.GetBytes('{"op":"auth.token","args":{"compact":true}}')
+$vars = [Environment]::GetEnvironmentVariables()
+$vars['AzRs:UserProfile'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify)
+$vars['AzRs:LocalApplicationData'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
+$names = [string[]]::new($vars.Count); $vars.Keys.CopyTo($names, 0)
+$values = [string[]]::new($vars.Count); $vars.Values.CopyTo($values, 0)
+$environ = [System.Text.Encoding]::UTF8.GetBytes([string]::Join("`0", $names) + "`0`0" + [string]::Join("`0", $values))
+'@
+        'Engine call (P/Invoke)' = @'
+$pointer = [IntPtr]::Zero; $length = [UIntPtr]::Zero
+$rc = $native::azrs_call($request, [UIntPtr]::new([uint64]$request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$pointer, [ref]$length)
+'@
+        'Copy and free the reply' = @'
+$buffer = [byte[]]::new([int]$length.ToUInt64())
+[System.Runtime.InteropServices.Marshal]::Copy($pointer, $buffer, 0, $buffer.Length)
+$native::azrs_buffer_free($pointer, $length)
+$raw = [System.Text.Encoding]::UTF8.GetString($buffer)
+'@
+        'Token object (SecureString, DateTimeOffset)' = @'
+$parts = $raw.Substring(1, $raw.Length - 2).Split([string[]]@('\n'), [System.StringSplitOptions]::None)
+$token = [pscustomobject]@{
+    PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
+    Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
+    ExpiresOn  = [DateTimeOffset]::FromUnixTimeSeconds([long]$parts[1])
+    TenantId   = $parts[2]
+    UserId     = $parts[3]
+    Type       = 'Bearer'
+}
+'@
+    }
+    $literal = $Library.Replace("'", "''")
+    foreach ($key in @($steps.Keys)) { $steps[$key] = $steps[$key].Replace('LIBRARY', $literal) }
+    $steps
 }

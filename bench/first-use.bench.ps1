@@ -3,10 +3,11 @@
     What a new pwsh process charges for the first use of each step every module of AzRs's design
     needs for `Get-AzAccessToken` (the new-process target), and for the same steps a second time.
 .DESCRIPTION
-    The steps are Floor.ps1's token floor, run as a script in new processes (no module, no
-    function): emit the dynamic assembly and the two P/Invoke declarations, build the environment
-    block, call the engine (auth.token from the cache of an empty HOME: an error value, which is
-    still one full engine call), copy and free the reply, build Az's token object. Each step is
+    The steps are Floor.ps1's token floor (Get-FloorTokenStep), run as a script in new processes
+    (no module, no function): emit the dynamic assembly and the two P/Invoke declarations, build
+    the environment block, call the engine (auth.token from the cache of an empty HOME: an error
+    value, which is still one full engine call), copy and free the reply, build Az's token object
+    (from a stand-in reply of the same shape). Each step is
     timed on the pipeline thread with the methods the JIT compiled for it, then the whole
     sequence runs again in the same process. The first pass is what a new process pays; the
     second is what the same code costs once PowerShell has bound its call sites.
@@ -19,63 +20,19 @@ param(
     [int]$Runs = 10
 )
 $ErrorActionPreference = 'Stop'
-$library = (Get-ChildItem (Join-Path $Root 'ps-module/bin') -Recurse -File | Where-Object { $_.Name -in 'libazrs.so', 'azrs.dll', 'libazrs.dylib' } | Select-Object -First 1).FullName
-if (-not $library) { throw "No engine library under $Root/ps-module/bin: run ./build.ps1 first." }
-
-# One step a line: name, then its code. The code is Floor.ps1's, statement for statement.
-$steps = [ordered]@{
-    'Dynamic assembly, module, type' = @'
-$name = [System.Reflection.AssemblyName]::new('FirstUse.' + [guid]::NewGuid().ToString('N'))
-$assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, [System.Reflection.Emit.AssemblyBuilderAccess]::Run)
-$type = $assembly.DefineDynamicModule($name.Name).DefineType('FirstUse.Native', [System.Reflection.TypeAttributes]'Public, Abstract, Sealed')
-'@
-    'Two P/Invoke declarations' = @'
-$attributes = [System.Reflection.MethodAttributes]'Public, Static, PinvokeImpl, HideBySig'
-$call = $type.DefinePInvokeMethod('azrs_call', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [int], [type[]]@([byte[]], [UIntPtr], [byte[]], [UIntPtr], [IntPtr].MakeByRefType(), [UIntPtr].MakeByRefType()), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
-$call.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
-$free = $type.DefinePInvokeMethod('azrs_buffer_free', 'LIBRARY', $attributes, [System.Reflection.CallingConventions]::Standard, [void], [type[]]@([IntPtr], [UIntPtr]), [System.Runtime.InteropServices.CallingConvention]::Cdecl, [System.Runtime.InteropServices.CharSet]::Ansi)
-$free.SetImplementationFlags([System.Reflection.MethodImplAttributes]::PreserveSig)
-$native = $type.CreateType()
-'@
-    'Request and environment block' = @'
-$request = [System.Text.Encoding]::UTF8.GetBytes('{"op":"auth.token","args":{"compact":true}}')
-$vars = [Environment]::GetEnvironmentVariables()
-$vars['AzRs:UserProfile'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::UserProfile, [Environment+SpecialFolderOption]::DoNotVerify)
-$vars['AzRs:LocalApplicationData'] = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
-$names = [string[]]::new($vars.Count); $vars.Keys.CopyTo($names, 0)
-$values = [string[]]::new($vars.Count); $vars.Values.CopyTo($values, 0)
-$environ = [System.Text.Encoding]::UTF8.GetBytes([string]::Join("`0", $names) + "`0`0" + [string]::Join("`0", $values))
-'@
-    'Engine call (P/Invoke)' = @'
-$pointer = [IntPtr]::Zero; $length = [UIntPtr]::Zero
-$rc = $native::azrs_call($request, [UIntPtr]::new([uint64]$request.Length), $environ, [UIntPtr]::new([uint64]$environ.Length), [ref]$pointer, [ref]$length)
-'@
-    'Copy and free the reply' = @'
-$buffer = [byte[]]::new([int]$length.ToUInt64())
-[System.Runtime.InteropServices.Marshal]::Copy($pointer, $buffer, 0, $buffer.Length)
-$native::azrs_buffer_free($pointer, $length)
-$raw = [System.Text.Encoding]::UTF8.GetString($buffer)
-'@
-    'Token object (SecureString, DateTimeOffset)' = @'
-$parts = 'token\n1900000000\ntenant\nuser'.Split([string[]]@('\n'), [System.StringSplitOptions]::None)
-$token = [pscustomobject]@{
-    PSTypeName = 'Microsoft.Azure.Commands.Profile.Models.PSSecureAccessToken'
-    Token      = [System.Net.NetworkCredential]::new('', $parts[0]).SecurePassword
-    ExpiresOn  = [DateTimeOffset]::FromUnixTimeSeconds([long]$parts[1])
-    TenantId   = $parts[2]
-    UserId     = $parts[3]
-    Type       = 'Bearer'
-}
-'@
-}
+. (Join-Path $PSScriptRoot 'Floor.ps1')
+$steps = Get-FloorTokenStep -Library (Get-FloorLibraryPath -Root $Root)
 
 $script = [System.Text.StringBuilder]::new()
 $null = $script.AppendLine('$jit = [System.Runtime.JitInfo]; $sw = [System.Diagnostics.Stopwatch]::new(); $out = [System.Collections.Generic.List[string]]::new()')
 foreach ($pass in 1, 2) {
     $i = 0
     foreach ($step in $steps.GetEnumerator()) {
+        # The engine's reply from an empty HOME is an error value: the token step reads a stand-in
+        # reply of the same shape instead (set before its timer starts).
+        if ($step.Key -like 'Token object*') { $null = $script.AppendLine('$raw = ''"token\n1900000000\ntenant\nuser"''') }
         $null = $script.AppendLine('$j0 = $jit::GetCompiledMethodCount($true); $sw.Restart()')
-        $null = $script.AppendLine($step.Value.Replace('LIBRARY', $library.Replace("'", "''")))
+        $null = $script.AppendLine($step.Value)
         $null = $script.AppendLine("`$out.Add('$pass;$i;' + `$sw.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture) + ';' + (`$jit::GetCompiledMethodCount(`$true) - `$j0))")
         $i++
     }
